@@ -1,0 +1,64 @@
+# The project's commands. `make run` and `make test` are the two a new user needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+export PATH := $(BIN):$(PATH)
+export DAGSTER_HOME := $(CURDIR)
+export VSM_DAGSTER_STORAGE ?= $(CURDIR)/.dagster
+export VSM_DAGSTER_COMPUTE_LOGS ?= $(CURDIR)/.dagster/compute_logs
+export VSM_WAREHOUSE ?= $(CURDIR)/warehouse/vsm.duckdb
+export DAGSTER_TELEMETRY_DISABLED := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+.PHONY: install run test lint fmt ui docs bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[dev]'
+	cd dbt_project && $(BIN)/dbt parse --profiles-dir . --quiet
+	@touch $@
+
+install: $(STAMP)
+
+## make run: serve the demo tracker on 127.0.0.1, refresh the warehouse from it, print the metrics.
+run: $(STAMP)
+	$(BIN)/vsm refresh
+	$(BIN)/vsm summary
+	@echo ""
+	@echo "Warehouse: $(VSM_WAREHOUSE)  (open read-only: duckdb -readonly $(VSM_WAREHOUSE))"
+	@echo "UI: make ui, then http://127.0.0.1:3000"
+
+## make test: lint, then every test.
+test: $(STAMP) lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros --processes 2
+
+fmt: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/sqlfluff fix dbt_project/models --processes 2
+
+## make ui: the Dagster UI and daemon on 127.0.0.1 over the same definitions.
+ui: $(STAMP)
+	@mkdir -p $(VSM_DAGSTER_STORAGE)
+	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+## make docs: build and serve the dbt docs on 127.0.0.1.
+docs: $(STAMP)
+	cd dbt_project && $(BIN)/dbt docs generate --profiles-dir . && $(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080 --no-browser
+
+## make bench: the benchmarks under bench/ (not part of make test); writes bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf warehouse .dagster dbt_project/target dbt_project/logs

@@ -1,0 +1,29 @@
+with
+
+stg_jira__flag_changes as (
+
+    select * from {{ ref('stg_jira__flag_changes') }}
+
+),
+
+jira_flag_changes as (
+
+    select
+        source,
+        issue_id as item_id,
+        change_id,
+        history_sequence as change_sequence,
+        changed_at,
+        is_flagged_before,
+        is_flagged_after
+    from stg_jira__flag_changes
+
+),
+
+final as (
+
+    select * from jira_flag_changes
+
+)
+
+select * from final

@@ -1,0 +1,114 @@
+with
+
+int_work_items_typed as (
+
+    select * from {{ ref('int_work_items_typed') }}
+
+),
+
+int_status_changes_sequenced as (
+
+    select * from {{ ref('int_status_changes_sequenced') }}
+
+),
+
+initial_state_points as (
+
+    select
+        int_work_items_typed.source,
+        int_work_items_typed.item_id,
+        int_work_items_typed.created_at as entered_at,
+        0 as point_index,
+        case
+            when first_changes.change_id is not null then first_changes.from_tool_state
+            else int_work_items_typed.current_tool_state
+        end as tool_state
+    from int_work_items_typed
+    left join int_status_changes_sequenced as first_changes
+        on
+            int_work_items_typed.source = first_changes.source
+            and int_work_items_typed.item_id = first_changes.item_id
+            and first_changes.change_index = 1
+
+),
+
+change_state_points as (
+
+    select
+        source,
+        item_id,
+        effective_at as entered_at,
+        change_index as point_index,
+        to_tool_state as tool_state
+    from int_status_changes_sequenced
+    where not is_after_as_of
+
+),
+
+state_points as (
+
+    select * from initial_state_points
+
+    union all
+
+    select * from change_state_points
+
+),
+
+state_points_last_per_instant as (
+
+    select
+        *,
+        row_number() over (
+            partition by source, item_id, entered_at
+            order by point_index desc
+        ) as instant_rank
+    from state_points
+
+),
+
+state_points_with_previous as (
+
+    select
+        source,
+        item_id,
+        entered_at,
+        tool_state,
+        lag(tool_state) over item_points as previous_tool_state,
+        row_number() over item_points as point_rank
+    from state_points_last_per_instant
+    where instant_rank = 1
+    window item_points as (partition by source, item_id order by entered_at asc)
+
+),
+
+stay_starts as (
+
+    select
+        source,
+        item_id,
+        entered_at,
+        tool_state
+    from state_points_with_previous
+    where point_rank = 1 or tool_state is distinct from previous_tool_state
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat([
+            'source', "'|'", 'item_id', "'|'", 'cast(entered_at as ' ~ dbt.type_string() ~ ')'
+        ])) }} as status_interval_id,
+        source,
+        item_id,
+        row_number() over item_stays as stay_index,
+        tool_state,
+        entered_at,
+        lead(entered_at) over item_stays as exited_at
+    from stay_starts
+    window item_stays as (partition by source, item_id order by entered_at asc)
+
+)
+
+select * from final

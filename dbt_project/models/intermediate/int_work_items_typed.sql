@@ -1,0 +1,159 @@
+with
+
+int_work_items_unioned as (
+
+    select * from {{ ref('int_work_items_unioned') }}
+
+),
+
+int_work_item_labels_unioned as (
+
+    select * from {{ ref('int_work_item_labels_unioned') }}
+
+),
+
+flow_item_type_mappings as (
+
+    select * from {{ ref('flow_item_type_mappings') }}
+
+),
+
+value_stream_scopes as (
+
+    select * from {{ ref('value_stream_scopes') }}
+
+),
+
+work_items_as_of as (
+
+    select *
+    from int_work_items_unioned
+    where created_at <= {{ as_of_timestamp() }}
+
+),
+
+label_overrides_ranked as (
+
+    select
+        work_items_as_of.source,
+        work_items_as_of.item_id,
+        flow_item_type_mappings.flow_item_type,
+        row_number() over (
+            partition by work_items_as_of.source, work_items_as_of.item_id
+            order by
+                case when flow_item_type_mappings.project_key is null then 1 else 0 end asc,
+                case when flow_item_type_mappings.item_type is null then 1 else 0 end asc,
+                lower(int_work_item_labels_unioned.label) asc,
+                flow_item_type_mappings.flow_item_type asc
+        ) as override_rank
+    from work_items_as_of
+    inner join int_work_item_labels_unioned
+        on
+            work_items_as_of.source = int_work_item_labels_unioned.source
+            and work_items_as_of.item_id = int_work_item_labels_unioned.item_id
+    inner join flow_item_type_mappings
+        on
+            work_items_as_of.source = flow_item_type_mappings.source
+            and lower(trim(int_work_item_labels_unioned.label)) = lower(trim(flow_item_type_mappings.label))
+            and (
+                flow_item_type_mappings.project_key is null
+                or flow_item_type_mappings.project_key = work_items_as_of.project_key
+            )
+            and (
+                flow_item_type_mappings.item_type is null
+                or lower(trim(flow_item_type_mappings.item_type)) = lower(trim(work_items_as_of.item_type))
+            )
+    where flow_item_type_mappings.label is not null
+
+),
+
+type_mappings_ranked as (
+
+    select
+        work_items_as_of.source,
+        work_items_as_of.item_id,
+        flow_item_type_mappings.flow_item_type,
+        row_number() over (
+            partition by work_items_as_of.source, work_items_as_of.item_id
+            order by
+                case when flow_item_type_mappings.project_key is null then 1 else 0 end asc,
+                flow_item_type_mappings.flow_item_type asc
+        ) as mapping_rank
+    from work_items_as_of
+    inner join flow_item_type_mappings
+        on
+            work_items_as_of.source = flow_item_type_mappings.source
+            and lower(trim(work_items_as_of.item_type)) = lower(trim(flow_item_type_mappings.item_type))
+            and (
+                flow_item_type_mappings.project_key is null
+                or flow_item_type_mappings.project_key = work_items_as_of.project_key
+            )
+    where flow_item_type_mappings.label is null
+
+),
+
+work_items_with_flow_item_type as (
+
+    select
+        work_items_as_of.*,
+        coalesce(
+            label_overrides_ranked.flow_item_type,
+            type_mappings_ranked.flow_item_type,
+            {{ default_flow_item_type('work_items_as_of.item_type') }}
+        ) as flow_item_type,
+        case
+            when label_overrides_ranked.flow_item_type is not null then 'label'
+            when type_mappings_ranked.flow_item_type is not null then 'explicit'
+            when {{ default_flow_item_type('work_items_as_of.item_type') }} is not null then 'default'
+            else 'unmapped'
+        end as item_type_mapping_origin
+    from work_items_as_of
+    left join label_overrides_ranked
+        on
+            work_items_as_of.source = label_overrides_ranked.source
+            and work_items_as_of.item_id = label_overrides_ranked.item_id
+            and label_overrides_ranked.override_rank = 1
+    left join type_mappings_ranked
+        on
+            work_items_as_of.source = type_mappings_ranked.source
+            and work_items_as_of.item_id = type_mappings_ranked.item_id
+            and type_mappings_ranked.mapping_rank = 1
+
+),
+
+final as (
+
+    select
+        work_items_with_flow_item_type.source,
+        work_items_with_flow_item_type.item_id,
+        work_items_with_flow_item_type.item_key,
+        work_items_with_flow_item_type.item_url,
+        work_items_with_flow_item_type.project_key,
+        work_items_with_flow_item_type.item_type,
+        work_items_with_flow_item_type.flow_item_type,
+        work_items_with_flow_item_type.item_type_mapping_origin,
+        work_items_with_flow_item_type.flow_item_type is not null as is_item_type_mapped,
+        coalesce(
+            work_items_with_flow_item_type.flow_item_type in ('feature', 'defect', 'risk', 'debt'), false
+        ) as is_flow_item,
+        coalesce(value_stream_scopes.value_stream, work_items_with_flow_item_type.project_key) as value_stream,
+        coalesce(value_stream_scopes.portfolio, 'default') as portfolio,
+        work_items_with_flow_item_type.labels,
+        work_items_with_flow_item_type.parent_key,
+        work_items_with_flow_item_type.created_at,
+        work_items_with_flow_item_type.updated_at,
+        work_items_with_flow_item_type.current_tool_state,
+        work_items_with_flow_item_type.current_tool_state_category,
+        work_items_with_flow_item_type.resolution,
+        work_items_with_flow_item_type.is_flagged_now,
+        work_items_with_flow_item_type.history_reported_count,
+        work_items_with_flow_item_type.history_loaded_count
+    from work_items_with_flow_item_type
+    left join value_stream_scopes
+        on
+            work_items_with_flow_item_type.source = value_stream_scopes.source
+            and work_items_with_flow_item_type.project_key = value_stream_scopes.project_key
+
+)
+
+select * from final

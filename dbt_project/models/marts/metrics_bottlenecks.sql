@@ -1,0 +1,182 @@
+with
+
+int_metrics_item_state_days as (
+
+    select * from {{ ref('int_metrics_item_state_days') }}
+
+),
+
+int_metrics_daily_tool_state_items as (
+
+    select * from {{ ref('int_metrics_daily_tool_state_items') }}
+
+),
+
+int_metrics_tool_states as (
+
+    select * from {{ ref('int_metrics_tool_states') }}
+
+),
+
+int_metrics_periods as (
+
+    select * from {{ ref('int_metrics_periods') }}
+
+),
+
+int_metrics_calendar as (
+
+    select * from {{ ref('int_metrics_calendar') }}
+
+),
+
+item_period_hours as (
+
+    select
+        int_metrics_item_state_days.source,
+        int_metrics_item_state_days.item_id,
+        int_metrics_item_state_days.value_stream,
+        int_metrics_item_state_days.tool_state,
+        int_metrics_calendar.period_grain,
+        int_metrics_calendar.period_start,
+        sum(int_metrics_item_state_days.hours) as hours,
+        sum(int_metrics_item_state_days.waiting_hours) as waiting_hours
+    from int_metrics_item_state_days
+    inner join int_metrics_calendar
+        on int_metrics_item_state_days.day_date = int_metrics_calendar.day_date
+    group by
+        int_metrics_item_state_days.source,
+        int_metrics_item_state_days.item_id,
+        int_metrics_item_state_days.value_stream,
+        int_metrics_item_state_days.tool_state,
+        int_metrics_calendar.period_grain,
+        int_metrics_calendar.period_start
+
+),
+
+period_hours as (
+
+    select
+        case when grouping(value_stream) = 1 then 'all' else value_stream end as value_stream,
+        tool_state,
+        period_grain,
+        period_start,
+        sum(hours) as total_hours,
+        sum(waiting_hours) as waiting_hours,
+        {{ metrics_percentile('hours', 0.5) }} as median_hours
+    from item_period_hours
+    group by grouping sets (
+        (value_stream, tool_state, period_grain, period_start),
+        (tool_state, period_grain, period_start)
+    )
+
+),
+
+period_daily_items as (
+
+    select
+        int_metrics_daily_tool_state_items.value_stream,
+        int_metrics_daily_tool_state_items.tool_state,
+        int_metrics_calendar.period_grain,
+        int_metrics_calendar.period_start,
+        max(int_metrics_daily_tool_state_items.items) as max_daily_items
+    from int_metrics_daily_tool_state_items
+    inner join int_metrics_calendar
+        on int_metrics_daily_tool_state_items.day_date = int_metrics_calendar.day_date
+    group by
+        int_metrics_daily_tool_state_items.value_stream,
+        int_metrics_daily_tool_state_items.tool_state,
+        int_metrics_calendar.period_grain,
+        int_metrics_calendar.period_start
+
+),
+
+state_periods as (
+
+    select
+        int_metrics_periods.value_stream,
+        int_metrics_periods.period_grain,
+        int_metrics_periods.period_start,
+        int_metrics_tool_states.tool_state,
+        int_metrics_tool_states.flow_state,
+        int_metrics_tool_states.items_now,
+        coalesce(period_daily_items.max_daily_items, 0) as max_daily_items,
+        {#- Hours are measured for workflow states (mapped waiting or active) only. -#}
+        case
+            when int_metrics_tool_states.flow_state in ('waiting', 'active')
+                then coalesce(period_hours.total_hours, 0)
+        end as total_hours,
+        period_hours.median_hours,
+        coalesce(period_hours.waiting_hours, 0) as waiting_hours
+    from int_metrics_periods
+    inner join int_metrics_tool_states
+        on int_metrics_periods.value_stream = int_metrics_tool_states.value_stream
+    left join period_hours
+        on
+            int_metrics_periods.value_stream = period_hours.value_stream
+            and int_metrics_periods.period_grain = period_hours.period_grain
+            and int_metrics_periods.period_start = period_hours.period_start
+            and int_metrics_tool_states.tool_state = period_hours.tool_state
+    left join period_daily_items
+        on
+            int_metrics_periods.value_stream = period_daily_items.value_stream
+            and int_metrics_periods.period_grain = period_daily_items.period_grain
+            and int_metrics_periods.period_start = period_daily_items.period_start
+            and int_metrics_tool_states.tool_state = period_daily_items.tool_state
+
+),
+
+shares as (
+
+    select
+        value_stream,
+        period_grain,
+        period_start,
+        tool_state,
+        flow_state,
+        items_now,
+        max_daily_items,
+        total_hours,
+        median_hours,
+        waiting_hours,
+        waiting_hours / nullif(sum(waiting_hours) over value_stream_period, 0) as wait_share
+    from state_periods
+    window value_stream_period as (partition by value_stream, period_grain, period_start)
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by value_stream, period_grain, period_start
+            order by
+                case when flow_state = 'waiting' and wait_share > 0 then 0 else 1 end asc,
+                wait_share desc nulls last,
+                tool_state asc
+        ) as share_rank
+    from shares
+
+),
+
+final as (
+
+    select
+        value_stream,
+        period_grain,
+        period_start,
+        tool_state,
+        flow_state,
+        cast(items_now as bigint) as items_now,
+        cast(max_daily_items as bigint) as max_daily_items,
+        cast(total_hours as {{ metrics_type_double() }}) as total_hours,
+        cast(median_hours as {{ metrics_type_double() }}) as median_hours,
+        cast(waiting_hours as {{ metrics_type_double() }}) as waiting_hours,
+        cast(wait_share as {{ metrics_type_double() }}) as wait_share,
+        coalesce(share_rank = 1 and flow_state = 'waiting' and wait_share > 0, false) as is_bottleneck
+    from ranked
+
+)
+
+select * from final

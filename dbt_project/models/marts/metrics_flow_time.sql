@@ -1,0 +1,111 @@
+with
+
+int_metrics_completed_items as (
+
+    select * from {{ ref('int_metrics_completed_items') }}
+
+),
+
+int_metrics_periods as (
+
+    select * from {{ ref('int_metrics_periods') }}
+
+),
+
+int_metrics_calendar as (
+
+    select * from {{ ref('int_metrics_calendar') }}
+
+),
+
+period_statistics as (
+
+    select
+        case
+            when grouping(int_metrics_completed_items.value_stream) = 1
+                then 'all'
+            else int_metrics_completed_items.value_stream
+        end as value_stream,
+        case
+            when grouping(int_metrics_completed_items.flow_item_type) = 1
+                then 'all'
+            else int_metrics_completed_items.flow_item_type
+        end as flow_item_type,
+        int_metrics_calendar.period_grain,
+        int_metrics_calendar.period_start,
+        count(*) as items,
+        avg(int_metrics_completed_items.flow_time_days) as mean_days,
+        {{ metrics_percentile('int_metrics_completed_items.flow_time_days', 0.5) }} as median_days,
+        {{ metrics_percentile('int_metrics_completed_items.flow_time_days', 0.85) }} as p85_days,
+        {{ metrics_percentile('int_metrics_completed_items.flow_time_days', 0.95) }} as p95_days,
+        min(int_metrics_completed_items.flow_time_days) as min_days,
+        max(int_metrics_completed_items.flow_time_days) as max_days,
+        avg(int_metrics_completed_items.flow_time_business_days) as mean_business_days,
+        {{ metrics_percentile('int_metrics_completed_items.flow_time_business_days', 0.5) }} as median_business_days,
+        {{ metrics_percentile('int_metrics_completed_items.flow_time_business_days', 0.85) }} as p85_business_days,
+        {{ metrics_percentile('int_metrics_completed_items.flow_time_business_days', 0.95) }} as p95_business_days,
+        min(int_metrics_completed_items.flow_time_business_days) as min_business_days,
+        max(int_metrics_completed_items.flow_time_business_days) as max_business_days
+    from int_metrics_completed_items
+    inner join int_metrics_calendar
+        on int_metrics_completed_items.completed_date = int_metrics_calendar.day_date
+    group by grouping sets (
+        (
+            int_metrics_completed_items.value_stream,
+            int_metrics_completed_items.flow_item_type,
+            int_metrics_calendar.period_grain,
+            int_metrics_calendar.period_start
+        ),
+        (
+            int_metrics_completed_items.value_stream,
+            int_metrics_calendar.period_grain,
+            int_metrics_calendar.period_start
+        ),
+        (
+            int_metrics_completed_items.flow_item_type,
+            int_metrics_calendar.period_grain,
+            int_metrics_calendar.period_start
+        ),
+        (int_metrics_calendar.period_grain, int_metrics_calendar.period_start)
+    )
+
+),
+
+flow_item_types as (
+
+    {{ metrics_flow_item_type_rows(include_all=true) }}
+
+),
+
+final as (
+
+    select
+        int_metrics_periods.value_stream,
+        flow_item_types.flow_item_type,
+        int_metrics_periods.period_grain,
+        int_metrics_periods.period_start,
+        cast(coalesce(period_statistics.items, 0) as bigint) as items,
+        cast(period_statistics.mean_days as {{ metrics_type_double() }}) as mean_days,
+        period_statistics.median_days,
+        period_statistics.p85_days,
+        period_statistics.p95_days,
+        cast(period_statistics.min_days as {{ metrics_type_double() }}) as min_days,
+        cast(period_statistics.max_days as {{ metrics_type_double() }}) as max_days,
+        cast(period_statistics.mean_business_days as {{ metrics_type_double() }}) as mean_business_days,
+        period_statistics.median_business_days,
+        period_statistics.p85_business_days,
+        period_statistics.p95_business_days,
+        cast(period_statistics.min_business_days as {{ metrics_type_double() }}) as min_business_days,
+        cast(period_statistics.max_business_days as {{ metrics_type_double() }}) as max_business_days
+    from int_metrics_periods
+    cross join flow_item_types
+    left join period_statistics
+        on
+            int_metrics_periods.value_stream = period_statistics.value_stream
+            and flow_item_types.flow_item_type = period_statistics.flow_item_type
+            and int_metrics_periods.period_grain = period_statistics.period_grain
+            and int_metrics_periods.period_start = period_statistics.period_start
+
+)
+
+select * from final

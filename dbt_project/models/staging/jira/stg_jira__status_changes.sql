@@ -1,0 +1,41 @@
+with
+
+changelog_items as (
+
+    select * from {{ source('raw_jira', 'changelog_items') }}
+
+),
+
+status_items as (
+
+    select
+        *,
+        row_number() over (
+            partition by issue_id, history_id
+            order by item_index asc, _dlt_load_id desc
+        ) as item_rank
+    from changelog_items
+    where field = 'status'
+
+),
+
+final as (
+
+    select
+        'jira' as source,
+        {{ dbt.concat(['issue_id', "'-'", 'history_id']) }} as change_id,
+        issue_id,
+        history_id,
+        cast(history_id as bigint) as history_sequence,
+        created as changed_at,
+        author_account_id,
+        from_value as from_status_id,
+        from_string as from_status_name,
+        to_value as to_status_id,
+        to_string as to_status_name
+    from status_items
+    where item_rank = 1
+
+)
+
+select * from final

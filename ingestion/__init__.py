@@ -1,0 +1,1 @@
+"""dlt sources that land raw tracker data in the warehouse."""

@@ -1,0 +1,725 @@
+"""A deterministic, lazily generated Jira organisation for the demo tracker.
+
+Issue `i` comes from its own random stream seeded from `(seed, i)`, so any issue can be produced in O(1) and a
+million-issue organisation costs no memory until an issue is asked for. Cheap facts (creation time, project,
+key, type, parent, whether the daily change touched it) come from a hash, not from the full history, so the
+server can skip issues its JQL filters out without building them.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any, Final, NamedTuple
+
+from .catalog import (
+    DONE,
+    FLAGGED_FIELD_ID,
+    FLAGGED_OPTION,
+    ISSUE_TYPES,
+    ISSUE_TYPES_BY_NAME,
+    PEOPLE,
+    PROJECT_CYCLE,
+    PROJECTS,
+    RESOLUTION_DONE,
+    RESOLUTION_WONT_DO,
+    STATUSES,
+    VERBS,
+    IssueType,
+    Person,
+    Project,
+    Resolution,
+    Workflow,
+    fields_json,
+    issue_type_json,
+    person_json,
+    project_json,
+    resolution_json,
+    status_json,
+)
+
+DEFAULT_BASE_URL: Final = "http://127.0.0.1"
+HISTORY_SPAN_DAYS: Final = 730
+# Nothing happens to an item more than this long after it was created (older open items are stale). The bound
+# lets an `updated >=` search start its scan at the first issue that could still match.
+MAX_ACTIVITY_DAYS: Final = 180
+FIRST_ISSUE_ID: Final = 10000
+# History ids are `FIRST_ISSUE_ID + index * stride + position`: globally unique, increasing within an issue.
+HISTORY_ID_STRIDE: Final = 1000
+
+_MINUTE_MS: Final = 60_000
+_HOUR_MS: Final = 3_600_000
+_DAY_MS: Final = 86_400_000
+_MASK64: Final = (1 << 64) - 1
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Independent hash streams, so that one fact never shifts another when the generator changes.
+_STREAM_CREATED: Final = 1
+_STREAM_TYPE: Final = 2
+_STREAM_HISTORY: Final = 3
+_STREAM_CHATTY: Final = 4
+_STREAM_CHANGED: Final = 5
+_STREAM_CHANGE_TIME: Final = 6
+_STREAM_CYCLE: Final = 7
+_STREAM_PARENT: Final = 8
+_STREAM_EPIC_LINK: Final = 9
+
+_NEVER_STARTS: Final = 0.03
+_CANCELED: Final = 0.06
+_BUG_REOPENS: Final = 0.18
+_OTHER_REOPENS: Final = 0.03
+_FLAGGED: Final = 0.13
+_FLAGGED_NOW: Final = 0.4
+_CHATTY: Final = 0.03
+_STORY_IN_EPIC: Final = 0.45
+_MAX_STEPS: Final = 60
+_TYPE_PACE: Final = {"Epic": 4.0, "Sub-task": 0.4, "Bug": 0.7, "Vulnerability": 0.8}
+
+_KEY_PATTERN: Final = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)-(\d+)$")
+# Zone names for offsets that are not whole hours (Etc/GMT covers the rest); all without daylight saving.
+_ODD_OFFSET_ZONES: Final = {330: "Asia/Kolkata", 345: "Asia/Kathmandu", 570: "Australia/Darwin", 390: "Asia/Yangon"}
+
+
+class Item(NamedTuple):
+    """One changelog item, in Jira's field order."""
+
+    field: str
+    fieldtype: str
+    field_id: str
+    from_value: str | None
+    from_string: str | None
+    to_value: str | None
+    to_string: str | None
+
+
+class History(NamedTuple):
+    id: int
+    at_ms: int
+    author: Person
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IssuePlan:
+    """Everything about one issue except rendering: the cached unit the server builds pages from."""
+
+    index: int
+    created_ms: int
+    updated_ms: int
+    project: Project
+    issue_type: IssueType
+    parent: int | None
+    status: str
+    resolution: Resolution | None
+    resolved_ms: int | None
+    assignee: Person | None
+    labels: tuple[str, ...]
+    flagged: bool
+    summary: str
+    component: str
+    histories: tuple[History, ...]
+
+
+def _mix64(value: int) -> int:
+    """splitmix64's finaliser: a fast, well-spread hash for per-issue facts that need no full RNG."""
+    value = (value + 0x9E3779B97F4A7C15) & _MASK64
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return value ^ (value >> 31)
+
+
+def _hours_ms(hours: float) -> int:
+    return max(5 * _MINUTE_MS, int(hours * _HOUR_MS))
+
+
+def _status_item(source: str, target: str) -> Item:
+    return Item("status", "jira", "status", STATUSES[source].id, source, STATUSES[target].id, target)
+
+
+def _resolution_item(before: Resolution | None, after: Resolution | None) -> Item:
+    return Item(
+        "resolution",
+        "jira",
+        "resolution",
+        before.id if before else None,
+        before.name if before else None,
+        after.id if after else None,
+        after.name if after else None,
+    )
+
+
+def _flag_item(*, raised: bool) -> Item:
+    option = f"[{FLAGGED_OPTION['id']}]"
+    if raised:
+        return Item("Flagged", "custom", FLAGGED_FIELD_ID, None, None, option, FLAGGED_OPTION["value"])
+    return Item("Flagged", "custom", FLAGGED_FIELD_ID, option, FLAGGED_OPTION["value"], None, "")
+
+
+def _is_done(status: str) -> bool:
+    return STATUSES[status].category == DONE
+
+
+def _transition(source: str, target: str, resolution: Resolution | None, *, cancel: bool) -> tuple[Item, ...]:
+    """A status change plus the resolution Jira sets on entering done and clears on leaving it."""
+    items = [_status_item(source, target)]
+    if _is_done(target) and not _is_done(source):
+        items.append(_resolution_item(None, RESOLUTION_WONT_DO if cancel else RESOLUTION_DONE))
+    elif _is_done(source) and not _is_done(target):
+        items.append(_resolution_item(resolution, None))
+    return tuple(items)
+
+
+def _resolution_after(items: tuple[Item, ...], current: Resolution | None) -> Resolution | None:
+    for item in items:
+        if item.field == "resolution":
+            return {RESOLUTION_DONE.id: RESOLUTION_DONE, RESOLUTION_WONT_DO.id: RESOLUTION_WONT_DO}.get(
+                item.to_value or ""
+            )
+    return current
+
+
+class _Walk:
+    """One item's trip through its project's workflow, step by step, until it rests or time runs out."""
+
+    def __init__(self, workflow: Workflow, rng: random.Random, issue_type: IssueType) -> None:
+        self.workflow = workflow
+        self.rng = rng
+        self.pace = _TYPE_PACE.get(issue_type.name, 1.0)
+        reopen_share = _BUG_REOPENS if issue_type.name == "Bug" else _OTHER_REOPENS
+        self.reopens = 1 if rng.random() < reopen_share else 0
+        self.cancel_from = rng.randrange(len(workflow.path) - 1) if rng.random() < _CANCELED else None
+        self.back_moves_left = 3
+        self.detoured = False
+        self.canceled = False
+        self.after_done_decided = False
+
+    def next_status(self, status: str) -> tuple[str, bool] | None:
+        """The status the item moves to from `status` (and whether that move cancels it), or None to rest."""
+        workflow, rng = self.workflow, self.rng
+        if self.canceled:
+            return None
+        if _is_done(status):
+            if workflow.after_done and status == workflow.done and not self.after_done_decided:
+                self.after_done_decided = True
+                if rng.random() < workflow.after_done[0]:
+                    return workflow.after_done[1], False
+            if self.reopens:
+                self.reopens -= 1
+                self.after_done_decided = False
+                return workflow.reopen_to, False
+            return None
+        if self.cancel_from is not None and status == workflow.path[self.cancel_from]:
+            self.canceled = True
+            return workflow.cancel_to, True
+        back = workflow.back_moves.get(status)
+        if back and self.back_moves_left and rng.random() < back[0]:
+            self.back_moves_left -= 1
+            return back[1], False
+        detour = workflow.detour
+        if detour and status == detour[2]:
+            return detour[0], False
+        if detour and status == detour[0] and not self.detoured and rng.random() < detour[1]:
+            self.detoured = True
+            return detour[2], False
+        return workflow.path[workflow.path.index(status) + 1], False
+
+    def stay_ms(self, status: str) -> int:
+        median, sigma = self.workflow.stay_hours[status]
+        return _hours_ms(self.rng.lognormvariate(math.log(median * self.pace), sigma))
+
+
+class _Stay(NamedTuple):
+    status: str
+    entered_ms: int
+    exited_ms: int | None
+
+
+class _Event(NamedTuple):
+    at_ms: int
+    order: int
+    author: Person
+    items: tuple[Item, ...]
+
+
+class DemoOrganisation:
+    """A deterministic Jira organisation of `issues` items created over the two years before `anchor`.
+
+    Deterministic for `(seed, issues, anchor, utc_offset_minutes, changed_fraction, change_day)`. With a
+    `changed_fraction`, that share of issues gains one more status change at `change_day` (after the anchor),
+    which is what an incremental load should pick up.
+    """
+
+    def __init__(
+        self,
+        seed: int = 7,
+        issues: int = 5000,
+        anchor: datetime | None = None,
+        *,
+        utc_offset_minutes: int = 0,
+        changed_fraction: float = 0.0,
+        change_day: datetime | None = None,
+        cache_size: int = 4096,
+    ) -> None:
+        if issues < 0:
+            raise ValueError("issues must be zero or more")
+        if not 0.0 <= changed_fraction <= 1.0:
+            raise ValueError("changed_fraction must be between 0 and 1")
+        self.seed = seed
+        self.issues = issues
+        self.anchor = _midnight_today() if anchor is None else _aware_utc(anchor, "anchor")
+        self.utc_offset_minutes = utc_offset_minutes
+        self.time_zone = _zone_name(utc_offset_minutes)
+        self.changed_fraction = changed_fraction
+        default_change = self.anchor + timedelta(hours=12)
+        self.change_day = default_change if change_day is None else _aware_utc(change_day, "change_day")
+        if self.change_day <= self.anchor:
+            raise ValueError("change_day must be after the anchor")
+        self._seed_key = _mix64(seed & _MASK64)
+        self._anchor_ms = _to_ms(self.anchor)
+        self._span_ms = HISTORY_SPAN_DAYS * _DAY_MS
+        self._start_ms = self._anchor_ms - self._span_ms
+        self._change_ms = _to_ms(self.change_day)
+        self._cycle, self._cycle_offsets = self._project_cycle()
+        self._very_chatty_slot = self._hash(0, _STREAM_CHATTY) % 1000
+        self.plan = lru_cache(maxsize=cache_size)(self._build_plan)
+
+    def __len__(self) -> int:
+        return self.issues
+
+    def __repr__(self) -> str:
+        return f"DemoOrganisation(seed={self.seed}, issues={self.issues}, anchor={self.anchor.isoformat()})"
+
+    # ---- cheap per-issue facts ---------------------------------------------------------------------------
+
+    def _hash(self, index: int, stream: int) -> int:
+        return _mix64(_mix64(self._seed_key ^ index) ^ stream)
+
+    def _unit(self, index: int, stream: int) -> float:
+        return (self._hash(index, stream) >> 11) / float(1 << 53)
+
+    def _project_cycle(self) -> tuple[tuple[Project, ...], dict[str, tuple[int, ...]]]:
+        """A seeded shuffle of project slots; repeating it gives exact, O(1) per-project key numbers."""
+        slots = [project for project in PROJECTS for _ in range(project.share)]
+        random.Random(self._hash(0, _STREAM_CYCLE)).shuffle(slots)
+        offsets = {p.key: tuple(k for k, slot in enumerate(slots) if slot is p) for p in PROJECTS}
+        return tuple(slots), offsets
+
+    def created_ms(self, index: int) -> int:
+        """Creation time: evenly spread, jitter below the spacing, so index order is creation order."""
+        jitter = 0.9 * self._unit(index, _STREAM_CREATED)
+        return self._start_ms + int((index + jitter) * self._span_ms / max(self.issues, 1))
+
+    def project_of(self, index: int) -> Project:
+        return self._cycle[index % PROJECT_CYCLE]
+
+    def number_of(self, index: int) -> int:
+        """The number in the issue key (`PAY-17` -> 17), counted per project."""
+        project = self.project_of(index)
+        offsets = self._cycle_offsets[project.key]
+        return (index // PROJECT_CYCLE) * len(offsets) + offsets.index(index % PROJECT_CYCLE) + 1
+
+    def index_of_key_number(self, project_key: str, number: int) -> int | None:
+        offsets = self._cycle_offsets.get(project_key.upper())
+        if not offsets or number < 1:
+            return None
+        cycle, position = divmod(number - 1, len(offsets))
+        index = cycle * PROJECT_CYCLE + offsets[position]
+        return index if index < self.issues else None
+
+    def key(self, index: int) -> str:
+        return f"{self.project_of(index).key}-{self.number_of(index)}"
+
+    def issue_id(self, index: int) -> str:
+        return str(FIRST_ISSUE_ID + index)
+
+    def index_of(self, id_or_key: str) -> int | None:
+        """The index of an issue given its id (`10017`) or key (`PAY-17`), or None when there is none."""
+        text = str(id_or_key).strip()
+        if text.isdigit():
+            index = int(text) - FIRST_ISSUE_ID
+            return index if 0 <= index < self.issues else None
+        match = _KEY_PATTERN.match(text)
+        return self.index_of_key_number(match.group(1), int(match.group(2))) if match else None
+
+    def _raw_type(self, index: int) -> IssueType:
+        point = self._unit(index, _STREAM_TYPE) * sum(t.weight for t in ISSUE_TYPES)
+        for issue_type in ISSUE_TYPES:
+            point -= issue_type.weight
+            if point < 0:
+                return issue_type
+        return ISSUE_TYPES[0]
+
+    def _earlier_same_project(self, index: int, stream: int, wanted: tuple[str, ...], reach: int) -> int | None:
+        """A nearby earlier issue of the same project whose type is one of `wanted`, if one is in reach."""
+        project = self.project_of(index)
+        number = self.number_of(index)
+        start = number - 1 - self._hash(index, stream) % 12
+        for candidate in range(start, max(0, start - reach), -1):
+            other = self.index_of_key_number(project.key, candidate)
+            if other is not None and self._raw_type(other).name in wanted:
+                return other
+        return None
+
+    def parent_of(self, index: int) -> int | None:
+        """Sub-tasks hang under an earlier story, bug or task; some stories belong to an earlier epic."""
+        raw = self._raw_type(index)
+        if raw.subtask:
+            return self._earlier_same_project(index, _STREAM_PARENT, ("Story", "Bug", "Task", "Tech Debt"), 40)
+        if raw.name == "Story" and self._unit(index, _STREAM_EPIC_LINK) < _STORY_IN_EPIC:
+            return self._earlier_same_project(index, _STREAM_EPIC_LINK, ("Epic",), 120)
+        return None
+
+    def issue_type_of(self, index: int) -> IssueType:
+        raw = self._raw_type(index)
+        if raw.subtask and self.parent_of(index) is None:
+            return ISSUE_TYPES_BY_NAME["Task"]
+        return raw
+
+    def is_changed(self, index: int) -> bool:
+        """Whether the daily change touches this issue (a hash, so the choice is stable and O(1))."""
+        return self.changed_fraction > 0 and self._unit(index, _STREAM_CHANGED) < self.changed_fraction
+
+    def change_ms(self, index: int) -> int:
+        return self._change_ms + self._hash(index, _STREAM_CHANGE_TIME) % _HOUR_MS
+
+    def updated_bounds(self, index: int) -> tuple[int, int]:
+        """Cheap lower and upper bounds of `updated`, to decide most filters without building the issue."""
+        if self.is_changed(index):
+            moment = self.change_ms(index)
+            return moment, moment
+        created = self.created_ms(index)
+        return created, min(self._anchor_ms, created + MAX_ACTIVITY_DAYS * _DAY_MS)
+
+    def updated_ms(self, index: int) -> int:
+        low, high = self.updated_bounds(index)
+        return low if low == high else self.plan(index).updated_ms
+
+    def first_index_created_at_or_after(self, moment_ms: int) -> int:
+        """The first index created at or after `moment_ms` (creation is monotone in the index)."""
+        if self.issues == 0:
+            return 0
+        guess = (moment_ms - self._start_ms) * self.issues // self._span_ms - 2
+        index = min(max(guess, 0), self.issues)
+        while index > 0 and self.created_ms(index - 1) >= moment_ms:
+            index -= 1
+        while index < self.issues and self.created_ms(index) < moment_ms:
+            index += 1
+        return index
+
+    def first_index_updated_at_or_after(self, moment_ms: int) -> int:
+        """No issue before this index can have been updated at or after `moment_ms`."""
+        if self.changed_fraction > 0 and self._change_ms + _HOUR_MS > moment_ms:
+            return 0
+        return self.first_index_created_at_or_after(moment_ms - MAX_ACTIVITY_DAYS * _DAY_MS)
+
+    # ---- building one issue ------------------------------------------------------------------------------
+
+    def _build_plan(self, index: int) -> IssuePlan:
+        if not 0 <= index < self.issues:
+            raise IndexError(f"issue index {index} outside 0..{self.issues - 1}")
+        rng = random.Random(self._hash(index, _STREAM_HISTORY))
+        project = self.project_of(index)
+        issue_type = self.issue_type_of(index)
+        created = self.created_ms(index)
+        horizon = min(self._anchor_ms, created + MAX_ACTIVITY_DAYS * _DAY_MS)
+        team = PEOPLE[4 * PROJECTS.index(project) : 4 * PROJECTS.index(project) + 4]
+        summary = f"{rng.choice(VERBS) if issue_type.name != 'Bug' else 'Fix'} {rng.choice(project.nouns)}"
+        component = rng.choice(project.components)
+        labels = tuple(sorted(rng.sample(project.labels, rng.choice((0, 0, 0, 1, 1, 2)))))
+
+        walk_events, stays = self._walk(project.workflow, rng, issue_type, created, horizon, team)
+        flag_events, flagged = self._flags(project.workflow, rng, stays, horizon, team)
+        last_walk = walk_events[-1].at_ms if walk_events else created
+        noise_end = max(last_walk, min(horizon, created + 14 * _DAY_MS))
+        noise, assignee, labels = self._noise(index, rng, created, noise_end, walk_events, team, labels)
+        events = sorted([*walk_events, *flag_events, *noise], key=lambda event: (event.at_ms, event.order))
+
+        status = stays[-1].status
+        resolution: Resolution | None = None
+        resolved_ms: int | None = None
+        for event in events:
+            after = _resolution_after(event.items, resolution)
+            if after is not resolution:
+                resolution, resolved_ms = after, (event.at_ms if after else None)
+        if self.is_changed(index):
+            change = self._daily_change(index, project.workflow, status, resolution)
+            events.append(change)
+            status = change.items[0].to_string or status
+            after = _resolution_after(change.items, resolution)
+            if after is not resolution:
+                resolution, resolved_ms = after, (change.at_ms if after else None)
+
+        histories = tuple(
+            History(FIRST_ISSUE_ID + index * HISTORY_ID_STRIDE + position, event.at_ms, event.author, event.items)
+            for position, event in enumerate(events)
+        )
+        return IssuePlan(
+            index=index,
+            created_ms=created,
+            updated_ms=histories[-1].at_ms if histories else created,
+            project=project,
+            issue_type=issue_type,
+            parent=self.parent_of(index),
+            status=status,
+            resolution=resolution,
+            resolved_ms=resolved_ms,
+            assignee=assignee,
+            labels=labels,
+            flagged=flagged,
+            summary=summary,
+            component=component,
+            histories=histories,
+        )
+
+    @staticmethod
+    def _walk(
+        workflow: Workflow,
+        rng: random.Random,
+        issue_type: IssueType,
+        created: int,
+        horizon: int,
+        team: tuple[Person, ...],
+    ) -> tuple[list[_Event], list[_Stay]]:
+        """The status changes of one item, oldest first, and its stays (the last one still open)."""
+        walk = _Walk(workflow, rng, issue_type)
+        status, entered, moment = workflow.initial, created, created
+        events: list[_Event] = []
+        stays: list[_Stay] = []
+        if rng.random() >= _NEVER_STARTS:
+            resolution: Resolution | None = None
+            for _ in range(_MAX_STEPS):
+                step = walk.next_status(status)
+                if step is None:
+                    break
+                moment += walk.stay_ms(status)
+                if moment > horizon:
+                    break
+                target, cancel = step
+                items = _transition(status, target, resolution, cancel=cancel)
+                resolution = _resolution_after(items, resolution)
+                events.append(_Event(moment, 0, rng.choice(team), items))
+                stays.append(_Stay(status, entered, moment))
+                status, entered = target, moment
+        stays.append(_Stay(status, entered, None))
+        return events, stays
+
+    @staticmethod
+    def _flags(
+        workflow: Workflow, rng: random.Random, stays: list[_Stay], horizon: int, team: tuple[Person, ...]
+    ) -> tuple[list[_Event], bool]:
+        """One flagged period inside a working stay for some items; still raised if it outlasts the anchor."""
+        current = stays[-1]
+        working_now = current.status in workflow.flag_states
+        # Impediments on work in progress today are common; weighting them keeps some items flagged now.
+        if not workflow.flag_states or rng.random() >= (_FLAGGED_NOW if working_now else _FLAGGED):
+            return [], False
+        candidates = [stay for stay in stays if stay.status in workflow.flag_states]
+        if not candidates:
+            return [], False
+        stay = current if working_now else rng.choice(candidates)
+        end = stay.exited_ms if stay.exited_ms is not None else horizon
+        if end - stay.entered_ms < 10 * _MINUTE_MS:
+            return [], False
+        raised = stay.entered_ms + int((end - stay.entered_ms) * rng.uniform(0.05, 0.5))
+        cleared: int | None = raised + _hours_ms(rng.lognormvariate(math.log(20.0), 0.9))
+        if stay.exited_ms is not None and cleared >= stay.exited_ms:
+            cleared = raised + int((stay.exited_ms - raised) * 0.7)
+        elif stay.exited_ms is None and (cleared > horizon or rng.random() < 0.4):
+            cleared = None
+        author = rng.choice(team)
+        events = [_Event(raised, 1, author, (_flag_item(raised=True),))]
+        if cleared is not None:
+            events.append(_Event(cleared, 1, author, (_flag_item(raised=False),)))
+        return events, cleared is None
+
+    def _noise(
+        self,
+        index: int,
+        rng: random.Random,
+        created: int,
+        end: int,
+        walk_events: list[_Event],
+        team: tuple[Person, ...],
+        labels: tuple[str, ...],
+    ) -> tuple[list[_Event], Person | None, tuple[str, ...]]:
+        """Assignee and label changes: history that is not flow, but that pushes some issues past 20."""
+        first = created + _MINUTE_MS
+        if end <= first:
+            return [], None, labels
+        moments: list[tuple[int, str]] = []
+        if walk_events:
+            moments.append((max(first, walk_events[0].at_ms - rng.randint(1, 90) * _MINUTE_MS), "assignee"))
+        elif rng.random() < 0.3:
+            moments.append((rng.randint(first, end), "assignee"))
+        if rng.random() < 0.15:
+            moments.append((rng.randint(first, end), "assignee"))
+        if rng.random() < 0.12:
+            moments.append((rng.randint(first, end), "labels"))
+        extra = 0
+        if index % 1000 == self._very_chatty_slot:
+            extra = rng.randint(101, 160)
+        elif self._unit(index, _STREAM_CHATTY) < _CHATTY:
+            extra = rng.randint(20, 45)
+        moments.extend((rng.randint(first, end), "assignee") for _ in range(extra))
+        assignee: Person | None = None
+        events: list[_Event] = []
+        for moment, field in sorted(moments):
+            author = rng.choice(team)
+            if field == "assignee":
+                choices = [person for person in team if person is not assignee]
+                new = rng.choice(choices)
+                item = Item(
+                    "assignee",
+                    "jira",
+                    "assignee",
+                    assignee.account_id if assignee else None,
+                    assignee.display_name if assignee else None,
+                    new.account_id,
+                    new.display_name,
+                )
+                assignee = new
+            else:
+                missing = [label for label in self.project_of(index).labels if label not in labels]
+                if not missing:
+                    continue
+                after = tuple(sorted((*labels, rng.choice(missing))))
+                item = Item("labels", "jira", "labels", None, " ".join(labels), None, " ".join(after))
+                labels = after
+            events.append(_Event(moment, 2, author, (item,)))
+        return events, assignee, labels
+
+    def _daily_change(
+        self, index: int, workflow: Workflow, status: str, resolution: Resolution | None
+    ) -> _Event:
+        """The one extra status change of the daily-change knob: reopen a done item, else move it on."""
+        if _is_done(status):
+            target = workflow.reopen_to
+        elif workflow.detour and status == workflow.detour[2]:
+            target = workflow.detour[0]
+        else:
+            target = workflow.path[workflow.path.index(status) + 1]
+        author = PEOPLE[self._hash(index, _STREAM_CHANGE_TIME) % len(PEOPLE)]
+        return _Event(self.change_ms(index), 3, author, _transition(status, target, resolution, cancel=False))
+
+    # ---- rendering ---------------------------------------------------------------------------------------
+
+    def format_ms(self, moment_ms: int) -> str:
+        """Jira's timestamp format, `2025-03-04T10:15:30.123+0000`, in the organisation's offset."""
+        offset = self.utc_offset_minutes
+        local = _EPOCH + timedelta(milliseconds=moment_ms + offset * _MINUTE_MS)
+        sign = "+" if offset >= 0 else "-"
+        hours, minutes = divmod(abs(offset), 60)
+        return f"{local:%Y-%m-%dT%H:%M:%S}.{moment_ms % 1000:03d}{sign}{hours:02d}{minutes:02d}"
+
+    def history_json(self, history: History) -> dict[str, Any]:
+        return {
+            "id": str(history.id),
+            "author": person_json(history.author),
+            "created": self.format_ms(history.at_ms),
+            "items": [
+                {
+                    "field": item.field,
+                    "fieldtype": item.fieldtype,
+                    "fieldId": item.field_id,
+                    "from": item.from_value,
+                    "fromString": item.from_string,
+                    "to": item.to_value,
+                    "toString": item.to_string,
+                }
+                for item in history.items
+            ],
+        }
+
+    def histories(self, index: int) -> list[dict[str, Any]]:
+        """Every history of issue `index`, oldest first."""
+        return [self.history_json(history) for history in self.plan(index).histories]
+
+    def issue(self, index: int, base_url: str = DEFAULT_BASE_URL, *, changelog: bool = True) -> dict[str, Any]:
+        """The Jira issue JSON of issue `index`, with every history (oldest first) when `changelog`."""
+        plan = self.plan(index)
+        issue_id = self.issue_id(index)
+        fields: dict[str, Any] = {
+            "summary": plan.summary,
+            "issuetype": issue_type_json(plan.issue_type, base_url),
+            "status": status_json(STATUSES[plan.status], base_url),
+            "project": project_json(plan.project, base_url),
+            "created": self.format_ms(plan.created_ms),
+            "updated": self.format_ms(plan.updated_ms),
+            "resolution": resolution_json(plan.resolution, base_url) if plan.resolution else None,
+            "resolutiondate": self.format_ms(plan.resolved_ms) if plan.resolved_ms is not None else None,
+            "labels": list(plan.labels),
+            "components": [{"name": plan.component}],
+            "fixVersions": self._fix_versions(plan),
+            FLAGGED_FIELD_ID: [dict(FLAGGED_OPTION)] if plan.flagged else None,
+            "assignee": person_json(plan.assignee) if plan.assignee else None,
+        }
+        if plan.parent is not None:
+            parent_id = self.issue_id(plan.parent)
+            fields["parent"] = {
+                "id": parent_id,
+                "key": self.key(plan.parent),
+                "self": f"{base_url}/rest/api/3/issue/{parent_id}",
+                "fields": {"issuetype": issue_type_json(self.issue_type_of(plan.parent), base_url)},
+            }
+        issue: dict[str, Any] = {
+            "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
+            "id": issue_id,
+            "self": f"{base_url}/rest/api/3/issue/{issue_id}",
+            "key": self.key(index),
+            "fields": fields,
+        }
+        if changelog:
+            histories = self.histories(index)
+            total = len(histories)
+            issue["changelog"] = {"startAt": 0, "maxResults": total, "total": total, "histories": histories}
+        return issue
+
+    def _fix_versions(self, plan: IssuePlan) -> list[dict[str, str]]:
+        """Done PAY and MOB items ship in a monthly release named after the month they were resolved."""
+        if plan.resolution is not RESOLUTION_DONE or plan.resolved_ms is None or plan.project.key == "OPS":
+            return []
+        resolved = _EPOCH + timedelta(milliseconds=plan.resolved_ms)
+        return [{"name": f"{plan.project.key.lower()}-{resolved:%Y.%m}"}]
+
+    def projects(self, base_url: str = DEFAULT_BASE_URL) -> list[dict[str, Any]]:
+        return [project_json(project, base_url) for project in PROJECTS]
+
+    def statuses(self, base_url: str = DEFAULT_BASE_URL) -> list[dict[str, Any]]:
+        return [status_json(status, base_url) for status in STATUSES.values()]
+
+    def issue_types(self, base_url: str = DEFAULT_BASE_URL) -> list[dict[str, Any]]:
+        return [issue_type_json(issue_type, base_url) for issue_type in ISSUE_TYPES]
+
+    def fields(self) -> list[dict[str, Any]]:
+        return fields_json()
+
+
+def _to_ms(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _midnight_today() -> datetime:
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _aware_utc(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError(f"{name} must be timezone-aware")
+    return moment.astimezone(UTC)
+
+
+def _zone_name(offset_minutes: int) -> str:
+    """A fixed-offset zone name for `myself.timeZone`, so clients format JQL dates in the served offset."""
+    if offset_minutes == 0:
+        return "UTC"
+    if offset_minutes in _ODD_OFFSET_ZONES:
+        return _ODD_OFFSET_ZONES[offset_minutes]
+    hours, rest = divmod(abs(offset_minutes), 60)
+    if rest or not -12 * 60 <= offset_minutes <= 14 * 60:
+        raise ValueError(f"utc_offset_minutes {offset_minutes} has no fixed-offset zone name")
+    # Etc/GMT names invert the sign: Etc/GMT-8 is UTC+08:00.
+    return f"Etc/GMT{'-' if offset_minutes > 0 else '+'}{hours}"

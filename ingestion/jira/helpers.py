@@ -1,0 +1,303 @@
+"""HTTP client and page flattening for the Jira source.
+
+The client owns authentication, retries and error messages; the flatteners turn one page of issues into
+Arrow tables so dlt can load them without its (slow, memory-hungry) nested normalisation.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import requests
+from tenacity import RetryCallState, retry, retry_if_exception_type, stop_after_attempt
+
+from . import settings
+
+logger = logging.getLogger(__name__)
+
+
+class JiraError(RuntimeError):
+    """A failure the user can act on; its message names what to fix and never carries a credential."""
+
+
+class JiraAuthError(JiraError):
+    """The tracker refused the credentials."""
+
+
+class TransientJiraError(JiraError):
+    """A failure worth retrying: throttling, a 5xx, a timeout or a broken body."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _wait_for(state: RetryCallState) -> float:
+    """Honour Retry-After when the server sent one, else back off exponentially (1, 2, 4 ... 30 s)."""
+    error = state.outcome.exception() if state.outcome else None
+    if isinstance(error, TransientJiraError) and error.retry_after is not None:
+        return min(error.retry_after, 120.0)
+    return float(min(2 ** (state.attempt_number - 1), 30))
+
+
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    logger.warning("Jira request failed (%s); retry %d of %d", error, state.attempt_number, settings.MAX_RETRIES)
+
+
+@dataclass
+class JiraClient:
+    """A Jira REST client for Cloud (API v3) or Data Center / Server (API v2)."""
+
+    base_url: str
+    email: str | None = None
+    api_token: str | None = None
+    personal_access_token: str | None = None
+    timeout: float = settings.REQUEST_TIMEOUT_SECONDS
+    session: requests.Session = field(default_factory=requests.Session, repr=False)
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        if self.personal_access_token:
+            self.session.headers["Authorization"] = f"Bearer {self.personal_access_token}"
+        elif self.email and self.api_token:
+            self.session.auth = (self.email, self.api_token)
+        else:
+            raise JiraError(
+                "Jira credentials are missing: set SOURCES__JIRA__EMAIL and SOURCES__JIRA__API_TOKEN "
+                "(Jira Cloud) or SOURCES__JIRA__PERSONAL_ACCESS_TOKEN (Jira Data Center / Server)."
+            )
+        self.session.headers["Accept"] = "application/json"
+
+    @retry(
+        retry=retry_if_exception_type(TransientJiraError),
+        wait=_wait_for,
+        stop=stop_after_attempt(settings.MAX_RETRIES),
+        before_sleep=_log_retry,
+        reraise=True,
+    )
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> Any:
+        """Send one request and return its decoded JSON body, retrying what is transient."""
+        url = f"{self.base_url}{path}"
+        try:
+            response = self.session.request(method, url, params=params, json=body, timeout=self.timeout)
+        except requests.Timeout as error:
+            raise TransientJiraError(f"{method} {path} timed out after {self.timeout:.0f} s") from error
+        except requests.ConnectionError as error:
+            raise TransientJiraError(f"cannot connect to {self.base_url} ({type(error).__name__})") from error
+        status = response.status_code
+        if status in (401, 403):
+            raise JiraAuthError(
+                f"Jira at {self.base_url} answered {status} to {path}: check SOURCES__JIRA__EMAIL and "
+                "SOURCES__JIRA__API_TOKEN (Cloud) or SOURCES__JIRA__PERSONAL_ACCESS_TOKEN (Data Center), "
+                "and that this user may browse the projects."
+            )
+        if status == 429 or status >= 500:
+            raise TransientJiraError(f"{method} {path} answered {status}", _retry_after(response))
+        if status >= 400:
+            raise JiraError(f"{method} {path} answered {status}: {_error_text(response)}")
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError as error:
+            raise TransientJiraError(f"{method} {path} returned a body that is not valid JSON") from error
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, params=params or None)
+
+    def post(self, path: str, body: Any) -> Any:
+        return self.request("POST", path, body=body)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _error_text(response: requests.Response) -> str:
+    try:
+        payload = response.json()
+    except ValueError:
+        return response.text[:200]
+    messages = payload.get("errorMessages") or []
+    errors = payload.get("errors") or {}
+    return "; ".join([*messages, *(f"{key}: {value}" for key, value in errors.items())])[:500] or str(payload)
+
+
+def parse_jira_timestamp(value: str | None) -> datetime | None:
+    """Jira's `2025-03-04T10:15:30.123+0800` as naive UTC (the warehouse stores UTC without a zone)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def format_jql_datetime(moment: datetime, tz_name: str | None) -> str:
+    """A JQL date literal (`yyyy-MM-dd HH:mm`) in the Jira user's zone, which is how Jira reads it."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    try:
+        zone = ZoneInfo(tz_name) if tz_name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return aware.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+ISSUES_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("key", pa.string()),
+        ("instance_url", pa.string()),
+        ("project_id", pa.string()),
+        ("project_key", pa.string()),
+        ("project_name", pa.string()),
+        ("issue_type_id", pa.string()),
+        ("issue_type_name", pa.string()),
+        ("is_subtask", pa.bool_()),
+        ("status_id", pa.string()),
+        ("status_name", pa.string()),
+        ("status_category_key", pa.string()),
+        ("resolution_name", pa.string()),
+        ("resolution_date", pa.timestamp("us")),
+        ("created", pa.timestamp("us")),
+        ("updated", pa.timestamp("us")),
+        ("summary", pa.string()),
+        ("labels", pa.string()),
+        ("components", pa.string()),
+        ("fix_versions", pa.string()),
+        ("parent_id", pa.string()),
+        ("parent_key", pa.string()),
+        ("is_flagged", pa.bool_()),
+        ("assignee_account_id", pa.string()),
+        ("assignee_name", pa.string()),
+        ("changelog_total", pa.int64()),
+        ("changelog_loaded", pa.int64()),
+    ]
+)
+
+CHANGELOG_SCHEMA = pa.schema(
+    [
+        ("issue_id", pa.string()),
+        ("history_id", pa.string()),
+        ("item_index", pa.int64()),
+        ("created", pa.timestamp("us")),
+        ("author_account_id", pa.string()),
+        ("author_name", pa.string()),
+        ("field", pa.string()),
+        ("field_id", pa.string()),
+        ("from_value", pa.string()),
+        ("from_string", pa.string()),
+        ("to_value", pa.string()),
+        ("to_string", pa.string()),
+    ]
+)
+
+# Summaries are for people reading findings; an enormous one must not bloat the warehouse.
+MAX_SUMMARY_CHARS = 1000
+
+
+def _get(mapping: Any, key: str) -> Any:
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+def _names(values: Any) -> bytes:
+    """A JSON array of names from Jira's list of strings or of `{name}` objects."""
+    if not isinstance(values, list):
+        return b"[]"
+    return orjson.dumps([value if isinstance(value, str) else _get(value, "name") for value in values])
+
+
+def issue_row(issue: dict[str, Any], instance_url: str, flagged_field_id: str | None, loaded: int) -> dict:
+    """One `raw_jira.issues` row from a Jira issue payload; missing fields become nulls, never errors."""
+    fields = issue.get("fields") or {}
+    issue_type = fields.get("issuetype") or {}
+    status = fields.get("status") or {}
+    project = fields.get("project") or {}
+    parent = fields.get("parent") or {}
+    assignee = fields.get("assignee") or {}
+    changelog = issue.get("changelog") or {}
+    histories = changelog.get("histories") or []
+    summary = fields.get("summary")
+    return {
+        "id": str(issue.get("id")) if issue.get("id") is not None else None,
+        "key": issue.get("key"),
+        "instance_url": instance_url,
+        "project_id": _get(project, "id"),
+        "project_key": _get(project, "key"),
+        "project_name": _get(project, "name"),
+        "issue_type_id": _get(issue_type, "id"),
+        "issue_type_name": _get(issue_type, "name"),
+        "is_subtask": bool(_get(issue_type, "subtask")),
+        "status_id": _get(status, "id"),
+        "status_name": _get(status, "name"),
+        "status_category_key": _get(_get(status, "statusCategory"), "key"),
+        "resolution_name": _get(fields.get("resolution"), "name"),
+        "resolution_date": parse_jira_timestamp(fields.get("resolutiondate")),
+        "created": parse_jira_timestamp(fields.get("created")),
+        "updated": parse_jira_timestamp(fields.get("updated")),
+        "summary": summary[:MAX_SUMMARY_CHARS] if isinstance(summary, str) else None,
+        "labels": _names(fields.get("labels")).decode(),
+        "components": _names(fields.get("components")).decode(),
+        "fix_versions": _names(fields.get("fixVersions")).decode(),
+        "parent_id": _get(parent, "id"),
+        "parent_key": _get(parent, "key"),
+        "is_flagged": bool(fields.get(flagged_field_id)) if flagged_field_id else False,
+        "assignee_account_id": _get(assignee, "accountId"),
+        "assignee_name": _get(assignee, "displayName"),
+        "changelog_total": int(changelog.get("total", len(histories)) or 0),
+        "changelog_loaded": loaded,
+    }
+
+
+def changelog_rows(issue_id: str, histories: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The kept items of an issue's histories, one row each, in whatever order the API gave them."""
+    for history in histories:
+        author = history.get("author") or {}
+        created = parse_jira_timestamp(history.get("created"))
+        for index, item in enumerate(history.get("items") or []):
+            field_name = item.get("field")
+            if not isinstance(field_name, str) or field_name.lower() not in settings.CHANGELOG_FIELDS:
+                continue
+            yield {
+                "issue_id": issue_id,
+                "history_id": str(history.get("id")),
+                "item_index": index,
+                "created": created,
+                "author_account_id": _get(author, "accountId") or _get(author, "name"),
+                "author_name": _get(author, "displayName"),
+                "field": field_name,
+                "field_id": item.get("fieldId"),
+                "from_value": _text(item.get("from")),
+                "from_string": _text(item.get("fromString")),
+                "to_value": _text(item.get("to")),
+                "to_string": _text(item.get("toString")),
+            }
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """Rows to an Arrow table of a fixed schema, so every page lands with identical column types."""
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def throughput(started: float, count: int) -> float:
+    elapsed = max(time.perf_counter() - started, 1e-9)
+    return count / elapsed

@@ -1,0 +1,47 @@
+"""Jira REST endpoints, page sizes and the changelog fields the warehouse keeps."""
+
+from typing import Final
+
+CLOUD_SEARCH: Final = "/rest/api/3/search/jql"
+DATACENTER_SEARCH: Final = "/rest/api/2/search"
+CLOUD_BULK_CHANGELOG: Final = "/rest/api/3/changelog/bulkfetch"
+ISSUE_CHANGELOG: Final = "/rest/api/{api}/issue/{issue_id}/changelog"
+SERVER_INFO: Final = "/rest/api/{api}/serverInfo"
+MYSELF: Final = "/rest/api/{api}/myself"
+STATUSES: Final = "/rest/api/{api}/status"
+ISSUE_TYPES: Final = "/rest/api/{api}/issuetype"
+FIELDS: Final = "/rest/api/{api}/field"
+PROJECTS: Final = "/rest/api/{api}/project/search"
+
+# Jira Cloud returns at most 100 issues per page when fields are requested.
+SEARCH_PAGE_SIZE: Final = 100
+# Issues per bulk changelog request; the endpoint accepts up to 1000 ids.
+BULK_CHANGELOG_ISSUES: Final = 100
+BULK_CHANGELOG_PAGE_SIZE: Final = 1000
+CHANGELOG_PAGE_SIZE: Final = 100
+
+# Issue fields the flow model needs (spec sections 2-4); everything else stays in the tracker.
+ISSUE_FIELDS: Final = (
+    "summary",
+    "issuetype",
+    "status",
+    "project",
+    "created",
+    "updated",
+    "resolution",
+    "resolutiondate",
+    "labels",
+    "components",
+    "fixVersions",
+    "parent",
+    "assignee",
+)
+# Changelog items kept: status and flag drive the intervals, resolution decides won't-do cancels,
+# type/project/label moves explain an item's history in findings.
+CHANGELOG_FIELDS: Final = frozenset({"status", "flagged", "resolution", "issuetype", "labels", "project"})
+FLAGGED_FIELD_NAME: Final = "Flagged"
+
+# JQL dates are minute-grained and in the Jira user's time zone: re-read this much before the cursor.
+DEFAULT_OVERLAP_MINUTES: Final = 120
+REQUEST_TIMEOUT_SECONDS: Final = 60
+MAX_RETRIES: Final = 6

@@ -1,0 +1,1 @@
+"""Dagster orchestration of the flow-metrics warehouse: one Definitions, one lineage graph."""

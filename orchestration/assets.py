@@ -1,0 +1,75 @@
+"""The warehouse's assets: raw Jira tables landed by dlt, then every dbt model, seed and test."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import dlt
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dlt import DagsterDltResource, dlt_assets
+
+from ingestion.jira import jira_source
+
+from . import paths
+from .resources import TrackerResource, WarehouseResource
+from .translators import JiraDltTranslator, VsmDbtTranslator
+
+dbt_project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=paths.DBT_PROJECT_DIR)
+
+# The definition-time source and pipeline only describe the shape of the raw assets (resource names,
+# table names); the run builds both again from the live configuration, see `jira_raw_tables`.
+_SHAPE_SOURCE = jira_source(base_url="http://127.0.0.1", email="shape", api_token="shape")  # noqa: S106
+_SHAPE_PIPELINE = dlt.pipeline(pipeline_name="vsm_jira", destination="duckdb", dataset_name="raw_jira")
+
+
+class _ProgressLog:
+    """Logs ingestion progress (issues/s) to the run log at most every few seconds."""
+
+    def __init__(self, context: AssetExecutionContext, every_seconds: float = 5.0) -> None:
+        self._context = context
+        self._every = every_seconds
+        self._last = 0.0
+
+    def __call__(self, issues: int, elapsed: float) -> None:
+        now = time.monotonic()
+        if now - self._last >= self._every:
+            self._last = now
+            self._context.log.info(f"Jira: {issues:,} issues read in {elapsed:.0f} s ({issues / max(elapsed, 1e-9):,.0f}/s)")
+
+
+@dlt_assets(
+    dlt_source=_SHAPE_SOURCE,
+    dlt_pipeline=_SHAPE_PIPELINE,
+    name="jira_raw_tables",
+    group_name="ingestion",
+    dagster_dlt_translator=JiraDltTranslator(),
+)
+def jira_raw_tables(
+    context: AssetExecutionContext,
+    dlt_runner: DagsterDltResource,
+    tracker: TrackerResource,
+    warehouse: WarehouseResource,
+) -> Iterator[Any]:
+    """Land Jira issues, their complete changelog and the catalogs in `raw_jira`, incrementally."""
+    with tracker.source_arguments() as arguments:
+        source = jira_source(**arguments, progress=_ProgressLog(context))
+        refresh = "drop_sources" if warehouse.full_refresh else None
+        yield from dlt_runner.run(
+            context=context,
+            dlt_source=source,
+            dlt_pipeline=warehouse.dlt_pipeline(),
+            refresh=refresh,
+        )
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=VsmDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+)
+def vsm_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
+    """Seeds, staging, facts, metric marts and findings, with their tests, in one `dbt build`."""
+    yield from dbt.cli(["build", "--vars", warehouse.dbt_vars()], context=context).stream()

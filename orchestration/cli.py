@@ -1,0 +1,209 @@
+"""`vsm`: refresh the warehouse, serve the demo tracker, print the metrics.
+
+Every command fails with one readable line that says what to fix, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import paths
+
+logger = logging.getLogger("vsm")
+
+
+class CliError(RuntimeError):
+    """An error whose message is the whole story for the user."""
+
+
+def _prepare_environment(warehouse: str | None) -> Path:
+    """Pin every path a run uses to absolute ones, so dbt, dlt and Dagster agree whatever the cwd."""
+    if warehouse:
+        os.environ["VSM_WAREHOUSE"] = warehouse
+    path = paths.warehouse_path()
+    os.environ["VSM_WAREHOUSE"] = str(path)
+    os.environ.setdefault("DAGSTER_HOME", str(paths.PROJECT_ROOT))
+    storage = paths.dagster_storage_dir()
+    os.environ.setdefault("VSM_DAGSTER_STORAGE", str(storage))
+    os.environ.setdefault("VSM_DAGSTER_COMPUTE_LOGS", str(storage / "compute_logs"))
+    os.environ.setdefault("DAGSTER_TELEMETRY_DISABLED", "1")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    storage.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def ensure_dbt_manifest() -> Path:
+    """Parse the dbt project when its manifest is missing or older than any model, seed or macro."""
+    project = paths.DBT_PROJECT_DIR
+    manifest = project / "target" / "manifest.json"
+    sources = [p for folder in ("models", "seeds", "macros", "tests") for p in (project / folder).rglob("*")]
+    sources.append(project / "dbt_project.yml")
+    newest = max((p.stat().st_mtime for p in sources if p.is_file()), default=0.0)
+    if manifest.exists() and manifest.stat().st_mtime >= newest:
+        return manifest
+    dbt = Path(sys.executable).parent / "dbt"
+    result = subprocess.run(
+        [str(dbt), "parse", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise CliError(f"dbt could not parse dbt_project/:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    return manifest
+
+
+def _preflight_jira() -> None:
+    """Fail at once, naming the setting to fix, when a configured Jira refuses the credentials."""
+    from .resources import jira_is_configured
+
+    if not jira_is_configured():
+        return
+    import dlt
+
+    from ingestion.jira import JiraError, JiraSettings, connect
+
+    config = dlt.config
+    secrets = dlt.secrets
+    try:
+        connect(
+            JiraSettings(
+                base_url=str(config.get("sources.jira.base_url")),
+                email=config.get("sources.jira.email"),
+                api_token=secrets.get("sources.jira.api_token"),
+                personal_access_token=secrets.get("sources.jira.personal_access_token"),
+                deployment=config.get("sources.jira.deployment") or "auto",
+            )
+        )
+    except JiraError as error:
+        raise CliError(str(error)) from None
+
+
+def refresh(as_of: str | None, full: bool, warehouse: str | None) -> int:
+    """Run every asset in-process through Dagster: ingest, build, check."""
+    from .resources import normalise_as_of
+
+    if as_of:
+        try:
+            normalise_as_of(as_of)
+        except ValueError as error:
+            raise CliError(str(error)) from None
+    path = _prepare_environment(warehouse)
+    ensure_dbt_manifest()
+    _preflight_jira()
+
+    from dagster import DagsterInstance, materialize
+
+    from .definitions import defs
+    from .resources import WarehouseResource
+
+    resources = dict(defs.resources)
+    resources["warehouse"] = WarehouseResource(path=str(path), as_of=as_of or "", full_refresh=full)
+    assets = list(defs.assets or [])
+    started = time.perf_counter()
+    print(f"Refreshing {path} ({'full rebuild' if full else 'incremental'}; as-of {as_of or 'now'}) ...")
+    with DagsterInstance.get() as instance:
+        result = materialize(
+            assets,
+            instance=instance,
+            resources=resources,
+            raise_on_error=False,
+            tags={"vsm/writes-warehouse": "true", "vsm/trigger": "cli"},
+        )
+    if not result.success:
+        raise CliError(f"refresh failed:\n{_failure_summary(result)}")
+    print(f"Refreshed in {time.perf_counter() - started:.1f} s. Warehouse: {path}")
+    from .report import print_findings
+
+    print_findings(path)
+    return 0
+
+
+def _failure_summary(result: object) -> str:
+    """The failed steps and their error messages, without the framework's stack frames."""
+    lines = []
+    for event in result.all_events:  # type: ignore[attr-defined]
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            cause = error
+            while cause is not None and cause.cause is not None:
+                cause = cause.cause
+            message = (cause or error).message.strip()
+            lines.append(f"  {event.step_key}: {message}")
+    return "\n".join(lines) or "  (no step failure recorded; see the Dagster run log)"
+
+
+def demo(issues: int, seed: int, port: int) -> int:
+    """Serve the demo tracker on 127.0.0.1 until interrupted."""
+    from ingestion.demo import DemoOrganisation, DemoTracker
+
+    organisation = DemoOrganisation(seed=seed, issues=issues)
+    with DemoTracker(organisation, port=port) as tracker:
+        print(f"Demo Jira tracker serving {issues:,} issues at {tracker.url}")
+        print(f"  user {tracker.email}  token {tracker.api_token}  (demo credentials, not secrets)")
+        print(f"  SOURCES__JIRA__BASE_URL={tracker.url} SOURCES__JIRA__EMAIL={tracker.email} \\")
+        print(f"  SOURCES__JIRA__API_TOKEN={tracker.api_token} vsm refresh")
+        print("Press Ctrl-C to stop.")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("stopped")
+    return 0
+
+
+def summary(value_stream: str | None, period: str | None, output_format: str, warehouse: str | None) -> int:
+    from .report import print_summary
+
+    path = _prepare_environment(warehouse)
+    if not path.exists():
+        raise CliError(f"no warehouse at {path}: run `vsm refresh` (or `make run`) first.")
+    print_summary(path, value_stream=value_stream, period=period, output_format=output_format)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vsm", description="Open flow-metrics warehouse (Flow Framework metrics).")
+    parser.add_argument("--warehouse", help="DuckDB warehouse file (default: $VSM_WAREHOUSE or warehouse/vsm.duckdb)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    refresh_parser = commands.add_parser("refresh", help="ingest, build facts and marts, run the checks")
+    refresh_parser.add_argument("--as-of", help="the instant the metrics describe (ISO, UTC if no zone; default now)")
+    refresh_parser.add_argument("--full", action="store_true", help="drop raw data and state, rebuild from scratch")
+
+    demo_parser = commands.add_parser("demo", help="serve the demo Jira tracker on 127.0.0.1")
+    demo_parser.add_argument("--issues", type=int, default=3000)
+    demo_parser.add_argument("--seed", type=int, default=7)
+    demo_parser.add_argument("--port", type=int, default=8765)
+
+    summary_parser = commands.add_parser("summary", help="print the Flow Metrics")
+    summary_parser.add_argument("--value-stream")
+    summary_parser.add_argument("--period", choices=["day", "week", "month", "quarter"])
+    summary_parser.add_argument("--format", dest="output_format", choices=["table", "json"], default="table")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "refresh":
+            return refresh(args.as_of, args.full, args.warehouse)
+        if args.command == "demo":
+            return demo(args.issues, args.seed, args.port)
+        return summary(args.value_stream, args.period, args.output_format, args.warehouse)
+    except CliError as error:
+        print(f"vsm: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""Where the project's files live. Pure functions: nothing is read or created at import time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DEFAULT_WAREHOUSE = "warehouse/vsm.duckdb"
+
+
+def warehouse_path() -> Path:
+    """The DuckDB warehouse file: `VSM_WAREHOUSE`, default `warehouse/vsm.duckdb` under the project."""
+    path = Path(os.environ.get("VSM_WAREHOUSE") or DEFAULT_WAREHOUSE)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def dlt_pipelines_dir() -> Path:
+    """dlt's state and trace files live beside the warehouse they describe."""
+    return warehouse_path().parent / ".dlt_pipelines"
+
+
+def dagster_storage_dir() -> Path:
+    return Path(os.environ.get("VSM_DAGSTER_STORAGE") or PROJECT_ROOT / ".dagster")

@@ -1,0 +1,96 @@
+"""Dagster resources: the warehouse file, the tracker to read, and the dbt and dlt runners."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dlt
+from dagster import ConfigurableResource, get_dagster_logger
+
+from . import paths
+
+
+class WarehouseResource(ConfigurableResource):
+    """The DuckDB warehouse a run writes, and the run's as-of instant and refresh mode."""
+
+    path: str = ""
+    as_of: str = ""
+    full_refresh: bool = False
+
+    def resolved_path(self) -> Path:
+        if self.path:
+            return Path(self.path).resolve()
+        return paths.warehouse_path()
+
+    def dlt_pipeline(self) -> dlt.Pipeline:
+        """The dlt pipeline landing raw tracker data in this warehouse (state kept beside it)."""
+        warehouse = self.resolved_path()
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        return dlt.pipeline(
+            pipeline_name="vsm_jira",
+            pipelines_dir=str(warehouse.parent / ".dlt_pipelines"),
+            destination=dlt.destinations.duckdb(str(warehouse)),
+            dataset_name="raw_jira",
+            progress="log",
+        )
+
+    def dbt_vars(self) -> str:
+        """dbt `--vars`: the as-of instant (UTC, ISO) that makes a run reproducible."""
+        variables: dict[str, Any] = {}
+        if self.as_of:
+            variables["as_of"] = normalise_as_of(self.as_of)
+        return json.dumps(variables)
+
+
+def normalise_as_of(value: str) -> str:
+    """An ISO instant as naive UTC `YYYY-MM-DD HH:MM:SS`; a date alone means its midnight UTC."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise ValueError(f"--as-of {value!r} is not an ISO date or timestamp (e.g. 2026-11-01T00:00Z)") from error
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def jira_is_configured() -> bool:
+    """True when the user pointed the Jira source at a tracker (env or dlt config/secrets files)."""
+    if os.environ.get("SOURCES__JIRA__BASE_URL"):
+        return True
+    return bool(dlt.config.get("sources.jira.base_url"))
+
+
+class TrackerResource(ConfigurableResource):
+    """Which tracker to ingest: the configured Jira, or else the built-in demo tracker on 127.0.0.1."""
+
+    demo_issues: int = 3000
+    demo_seed: int = 7
+    demo_anchor: str = ""
+
+    @contextmanager
+    def source_arguments(self) -> Iterator[dict[str, Any]]:
+        """Arguments for `jira_source`; while open, the demo tracker (if used) is serving."""
+        if jira_is_configured():
+            yield {}
+            return
+        from ingestion.demo import DemoOrganisation, DemoTracker
+
+        anchor = datetime.fromisoformat(self.demo_anchor) if self.demo_anchor else None
+        if anchor is not None and anchor.tzinfo is None:
+            anchor = anchor.replace(tzinfo=UTC)
+        organisation = DemoOrganisation(seed=self.demo_seed, issues=self.demo_issues, anchor=anchor)
+        with DemoTracker(organisation) as tracker:
+            get_dagster_logger().info(
+                "No Jira configured (SOURCES__JIRA__BASE_URL unset): reading the demo tracker at %s "
+                "(%d issues, seed %d)",
+                tracker.url,
+                self.demo_issues,
+                self.demo_seed,
+            )
+            yield {"base_url": tracker.url, "email": tracker.email, "api_token": tracker.api_token}
