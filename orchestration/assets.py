@@ -37,7 +37,9 @@ class _ProgressLog:
         now = time.monotonic()
         if now - self._last >= self._every:
             self._last = now
-            self._context.log.info(f"Jira: {issues:,} issues read in {elapsed:.0f} s ({issues / max(elapsed, 1e-9):,.0f}/s)")
+            self._context.log.info(
+                f"Jira: {issues:,} issues read in {elapsed:.0f} s ({issues / max(elapsed, 1e-9):,.0f}/s)"
+            )
 
 
 @dlt_assets(
@@ -70,6 +72,8 @@ def jira_raw_tables(
     project=dbt_project,
     dagster_dbt_translator=VsmDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
 )
-def vsm_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
+def vsm_dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
     """Seeds, staging, facts, metric marts and findings, with their tests, in one `dbt build`."""
     yield from dbt.cli(["build", "--vars", warehouse.dbt_vars()], context=context).stream()

@@ -171,13 +171,21 @@ def summary(value_stream: str | None, period: str | None, output_format: str, wa
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vsm", description="Open flow-metrics warehouse (Flow Framework metrics).")
-    parser.add_argument("--warehouse", help="DuckDB warehouse file (default: $VSM_WAREHOUSE or warehouse/vsm.duckdb)")
+    parser = argparse.ArgumentParser(
+        prog="vsm", description="Open flow-metrics warehouse (Flow Framework metrics)."
+    )
+    parser.add_argument(
+        "--warehouse", help="DuckDB warehouse file (default: $VSM_WAREHOUSE or warehouse/vsm.duckdb)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     refresh_parser = commands.add_parser("refresh", help="ingest, build facts and marts, run the checks")
-    refresh_parser.add_argument("--as-of", help="the instant the metrics describe (ISO, UTC if no zone; default now)")
-    refresh_parser.add_argument("--full", action="store_true", help="drop raw data and state, rebuild from scratch")
+    refresh_parser.add_argument(
+        "--as-of", help="the instant the metrics describe (ISO, UTC if no zone; default now)"
+    )
+    refresh_parser.add_argument(
+        "--full", action="store_true", help="drop raw data and state, rebuild from scratch"
+    )
 
     demo_parser = commands.add_parser("demo", help="serve the demo Jira tracker on 127.0.0.1")
     demo_parser.add_argument("--issues", type=int, default=3000)

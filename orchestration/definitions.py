@@ -19,7 +19,9 @@ defs = Definitions(
     schedules=[daily_refresh_schedule()],
     resources={
         "dlt_runner": DagsterDltResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+        "dbt": DbtCliResource(
+            project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
+        ),
         "tracker": TrackerResource(),
         "warehouse": WarehouseResource(),
     },

@@ -71,7 +71,9 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
 
-def _rows(connection: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> list[dict]:
+def _rows(
+    connection: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
+) -> list[dict]:
     cursor = connection.execute(sql, params or {})
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -146,7 +148,13 @@ def print_findings(path: Path, console: Console | None = None) -> None:
     if not rows:
         console.print("Data quality: no findings.")
         return
-    rows.sort(key=lambda row: (row["check_name"] != "missing_wait_states", row["check_name"], row["value_stream"] or ""))
+    rows.sort(
+        key=lambda row: (
+            row["check_name"] != "missing_wait_states",
+            row["check_name"],
+            row["value_stream"] or "",
+        )
+    )
     table = Table(title="Data-quality findings (marts.dq_findings)")
     for label in ("Check", "Severity", "Value stream", "Findings"):
         table.add_column(label)

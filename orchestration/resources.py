@@ -53,7 +53,9 @@ def normalise_as_of(value: str) -> str:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as error:
-        raise ValueError(f"--as-of {value!r} is not an ISO date or timestamp (e.g. 2026-11-01T00:00Z)") from error
+        raise ValueError(
+            f"--as-of {value!r} is not an ISO date or timestamp (e.g. 2026-11-01T00:00Z)"
+        ) from error
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.strftime("%Y-%m-%d %H:%M:%S")

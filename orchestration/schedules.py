@@ -24,5 +24,5 @@ def daily_refresh_schedule() -> ScheduleDefinition:
         cron_schedule=os.environ.get("VSM_REFRESH_CRON") or DEFAULT_CRON,
         execution_timezone=os.environ.get("VSM_REFRESH_TIMEZONE") or DEFAULT_TIMEZONE,
         default_status=DefaultScheduleStatus.RUNNING,
-        description="Refreshes the warehouse every day (time and zone from VSM_REFRESH_CRON / VSM_REFRESH_TIMEZONE).",
+        description="Refreshes the warehouse daily (VSM_REFRESH_CRON, VSM_REFRESH_TIMEZONE).",
     )

@@ -14,7 +14,7 @@ OWNERS = ["team:data-platform"]
 
 RAW_DESCRIPTIONS = {
     "issues": "One row per Jira issue, as last seen by the Jira source (merged on id).",
-    "changelog_items": "One row per kept changelog item (status, Flagged, resolution, type, labels, project).",
+    "changelog_items": "One row per kept changelog item (status, Flagged, resolution, type, labels...).",
     "statuses": "One row per Jira status in the catalog, with its status category.",
     "issue_types": "One row per Jira issue type.",
     "projects": "One row per Jira project the credentials can browse.",

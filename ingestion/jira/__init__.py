@@ -77,9 +77,7 @@ def connect(config: JiraSettings) -> _Instance:
     client = config.client()
     deployment = config.deployment.lower()
     if deployment not in {"auto", "cloud", "datacenter", "server"}:
-        raise JiraError(
-            f"SOURCES__JIRA__DEPLOYMENT is {config.deployment!r}: use auto, cloud or datacenter."
-        )
+        raise JiraError(f"SOURCES__JIRA__DEPLOYMENT is {config.deployment!r}: use auto, cloud or datacenter.")
     if deployment == "auto":
         info = client.get(settings.SERVER_INFO.format(api="2"))
         is_cloud = str(info.get("deploymentType", "")).lower() == "cloud"
@@ -107,11 +105,18 @@ def build_jql(projects: Sequence[str], updated_since: datetime | None, time_zone
 
 def _search_pages(instance: _Instance, jql: str, page_size: int) -> Iterator[list[dict[str, Any]]]:
     """Pages of issues, each with whatever changelog the search embedded."""
-    fields = ",".join([*settings.ISSUE_FIELDS, *([instance.flagged_field_id] if instance.flagged_field_id else [])])
+    fields = ",".join(
+        [*settings.ISSUE_FIELDS, *([instance.flagged_field_id] if instance.flagged_field_id else [])]
+    )
     if instance.is_cloud:
         token: str | None = None
         while True:
-            params: dict[str, Any] = {"jql": jql, "maxResults": page_size, "fields": fields, "expand": "changelog"}
+            params: dict[str, Any] = {
+                "jql": jql,
+                "maxResults": page_size,
+                "fields": fields,
+                "expand": "changelog",
+            }
             if token:
                 params["nextPageToken"] = token
             page = instance.client.get(settings.CLOUD_SEARCH, **params)
@@ -194,6 +199,16 @@ def _merge_histories(embedded: list[dict], fetched: list[dict]) -> list[dict]:
     return list(by_id.values())
 
 
+def naive_utc_columns(*names: str) -> dict[str, dict[str, Any]]:
+    """Timestamps the source already converted to UTC: stored without a zone, as the contract says."""
+    return {name: {"data_type": "timestamp", "timezone": False, "nullable": True} for name in names}
+
+
+def text_columns(*names: str) -> dict[str, dict[str, Any]]:
+    """Columns that exist even when a whole load has only nulls in them (staging selects them)."""
+    return {name: {"data_type": "text", "nullable": True} for name in names}
+
+
 @dataclass
 class IssuePage:
     """One search page with complete changelogs, handed to the `issues` and `changelog_items` tables."""
@@ -270,7 +285,11 @@ def jira_source(
             state["updated_cursor"] = max(newest.isoformat(), cursor or "")
 
     @dlt.transformer(
-        data_from=issue_pages, name="issues", write_disposition="merge", primary_key="id"
+        data_from=issue_pages,
+        name="issues",
+        write_disposition="merge",
+        primary_key="id",
+        columns=naive_utc_columns("resolution_date", "created", "updated"),
     )
     def issues(page: IssuePage) -> Iterator[Any]:
         rows = []
@@ -284,6 +303,7 @@ def jira_source(
         name="changelog_items",
         write_disposition="merge",
         primary_key=["issue_id", "history_id", "item_index"],
+        columns=naive_utc_columns("created"),
     )
     def changelog_items(page: IssuePage) -> Iterator[Any]:
         rows = []
@@ -292,7 +312,9 @@ def jira_source(
             rows.extend(changelog_rows(str(issue.get("id")), histories))
         yield to_table(rows, CHANGELOG_SCHEMA)
 
-    @dlt.resource(name="statuses", write_disposition="merge", primary_key="id")
+    @dlt.resource(
+        name="statuses", write_disposition="merge", primary_key="id", columns=text_columns("scope_project_id")
+    )
     def statuses() -> Iterator[list[dict[str, Any]]]:
         jira = instance()
         yield [
@@ -306,7 +328,12 @@ def jira_source(
             for status in jira.client.get(settings.STATUSES.format(api=jira.api))
         ]
 
-    @dlt.resource(name="issue_types", write_disposition="merge", primary_key="id")
+    @dlt.resource(
+        name="issue_types",
+        write_disposition="merge",
+        primary_key="id",
+        columns={"hierarchy_level": {"data_type": "bigint", "nullable": True}},
+    )
     def issue_types() -> Iterator[list[dict[str, Any]]]:
         jira = instance()
         yield [

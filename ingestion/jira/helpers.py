@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 import requests
-from tenacity import RetryCallState, retry, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from . import settings
 
@@ -39,17 +39,21 @@ class TransientJiraError(JiraError):
         self.retry_after = retry_after
 
 
-def _wait_for(state: RetryCallState) -> float:
+def _wait_for(backoff_seconds: float) -> Callable[[RetryCallState], float]:
     """Honour Retry-After when the server sent one, else back off exponentially (1, 2, 4 ... 30 s)."""
-    error = state.outcome.exception() if state.outcome else None
-    if isinstance(error, TransientJiraError) and error.retry_after is not None:
-        return min(error.retry_after, 120.0)
-    return float(min(2 ** (state.attempt_number - 1), 30))
+
+    def wait(state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, TransientJiraError) and error.retry_after is not None:
+            return min(error.retry_after, 120.0)
+        return min(backoff_seconds * 2 ** (state.attempt_number - 1), 30.0)
+
+    return wait
 
 
 def _log_retry(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome else None
-    logger.warning("Jira request failed (%s); retry %d of %d", error, state.attempt_number, settings.MAX_RETRIES)
+    logger.warning("Jira request failed (%s); retrying (attempt %d)", error, state.attempt_number + 1)
 
 
 @dataclass
@@ -61,6 +65,8 @@ class JiraClient:
     api_token: str | None = None
     personal_access_token: str | None = None
     timeout: float = settings.REQUEST_TIMEOUT_SECONDS
+    max_attempts: int = settings.MAX_RETRIES
+    backoff_seconds: float = 1.0
     session: requests.Session = field(default_factory=requests.Session, repr=False)
 
     def __post_init__(self) -> None:
@@ -76,15 +82,20 @@ class JiraClient:
             )
         self.session.headers["Accept"] = "application/json"
 
-    @retry(
-        retry=retry_if_exception_type(TransientJiraError),
-        wait=_wait_for,
-        stop=stop_after_attempt(settings.MAX_RETRIES),
-        before_sleep=_log_retry,
-        reraise=True,
-    )
-    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> Any:
-        """Send one request and return its decoded JSON body, retrying what is transient."""
+    def request(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
+    ) -> Any:
+        """Send a request and return its decoded JSON body, retrying what is transient (bounded)."""
+        retrying = Retrying(
+            retry=retry_if_exception_type(TransientJiraError),
+            wait=_wait_for(self.backoff_seconds),
+            stop=stop_after_attempt(self.max_attempts),
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        return retrying(self._request_once, method, path, params, body)
+
+    def _request_once(self, method: str, path: str, params: dict[str, Any] | None, body: Any) -> Any:
         url = f"{self.base_url}{path}"
         try:
             response = self.session.request(method, url, params=params, json=body, timeout=self.timeout)

@@ -1,0 +1,263 @@
+"""The Jira source against a scripted Jira: paging, complete changelogs, time zones, faults, increments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import dlt
+import duckdb
+import pytest
+
+from ingestion.jira import JiraError, jira_source
+from ingestion.jira.helpers import JiraClient
+
+from .jira_mock import JiraMock, history, issue, status, status_item
+
+SEARCH = "/rest/api/3/search/jql"
+BULK = "/rest/api/3/changelog/bulkfetch"
+TOKEN = "s3cret-token-value"
+
+
+def cloud(mock: JiraMock) -> JiraMock:
+    """The catalog endpoints every run reads, for a Cloud instance whose user lives in Shanghai."""
+    mock.json("GET", "/rest/api/2/serverInfo", {"deploymentType": "Cloud", "version": "1001"})
+    mock.json("GET", "/rest/api/3/myself", {"accountId": "me", "timeZone": "Asia/Shanghai"})
+    mock.json("GET", "/rest/api/3/field", [{"id": "customfield_10021", "name": "Flagged"}])
+    mock.json(
+        "GET",
+        "/rest/api/3/status",
+        [
+            status("1", "To Do", "new"),
+            status("2", "In Progress", "indeterminate"),
+            status("3", "Done", "done"),
+        ],
+    )
+    mock.json("GET", "/rest/api/3/issuetype", [{"id": "1", "name": "Story", "subtask": False}])
+    mock.json(
+        "GET",
+        "/rest/api/3/project/search",
+        {"values": [{"id": "100", "key": "PAY", "name": "Payments"}], "isLast": True},
+    )
+    return mock
+
+
+def run(mock: JiraMock, tmp_path: Path, **kwargs: object) -> duckdb.DuckDBPyConnection:
+    pipeline = dlt.pipeline(
+        pipeline_name="test_jira",
+        pipelines_dir=str(tmp_path / "pipelines"),
+        destination=dlt.destinations.duckdb(str(tmp_path / "raw.duckdb")),
+        dataset_name="raw_jira",
+    )
+    pipeline.run(jira_source(base_url=mock.url, email="ann@example.com", api_token=TOKEN, **kwargs))
+    return duckdb.connect(str(tmp_path / "raw.duckdb"), read_only=True)
+
+
+def status_histories(count: int, start_id: int = 1000) -> list[dict]:
+    """`count` alternating status changes, one a day from 2026-01-06, oldest first."""
+    result = []
+    for n in range(count):
+        src, dst = (
+            (("1", "To Do"), ("2", "In Progress")) if n % 2 == 0 else (("2", "In Progress"), ("1", "To Do"))
+        )
+        result.append(
+            history(start_id + n, f"2026-01-{6 + n % 20:02d}T10:00:00.000+0000", status_item(*src, *dst))
+        )
+    return result
+
+
+def test_search_follows_next_page_tokens_until_is_last(tmp_path: Path) -> None:
+    with cloud(JiraMock()) as mock:
+        mock.sequence(
+            "GET",
+            SEARCH,
+            [
+                (200, {}, {"issues": [issue("1", "PAY-1", [])], "nextPageToken": "t2", "isLast": False}),
+                (200, {}, {"issues": [issue("2", "PAY-2", [])], "nextPageToken": "t3", "isLast": False}),
+                (200, {}, {"issues": [issue("3", "PAY-3", [])], "isLast": True}),
+            ],
+        )
+        connection = run(mock, tmp_path)
+        tokens = [query.get("nextPageToken") for query, _ in mock.calls[("GET", SEARCH)]]
+    assert tokens == [None, ["t2"], ["t3"]]
+    assert connection.execute("select list(key order by key) from raw_jira.issues").fetchone()[0] == [
+        "PAY-1",
+        "PAY-2",
+        "PAY-3",
+    ]
+
+
+def test_issue_with_more_than_20_histories_gets_the_rest_from_bulk_changelog(tmp_path: Path) -> None:
+    every = status_histories(35)
+    embedded = list(reversed(every))[:20]  # Cloud embeds 20, newest first
+    with cloud(JiraMock()) as mock:
+        mock.json("GET", SEARCH, {"issues": [issue("7", "PAY-7", embedded, total=35)], "isLast": True})
+        mock.sequence(
+            "POST",
+            BULK,
+            [
+                (
+                    200,
+                    {},
+                    {
+                        "issueChangeLogs": [{"issueId": "7", "changeHistories": every[:20]}],
+                        "nextPageToken": "b",
+                    },
+                ),
+                (200, {}, {"issueChangeLogs": [{"issueId": "7", "changeHistories": every[20:]}]}),
+            ],
+        )
+        connection = run(mock, tmp_path)
+    loaded = connection.execute("select count(distinct history_id) from raw_jira.changelog_items").fetchone()[
+        0
+    ]
+    counts = connection.execute("select changelog_total, changelog_loaded from raw_jira.issues").fetchone()
+    assert loaded == 35
+    assert counts == (35, 35)
+
+
+def test_issue_with_more_than_100_histories_pages_its_changelog_when_bulk_fetch_is_missing(
+    tmp_path: Path,
+) -> None:
+    every = status_histories(130)
+    with cloud(JiraMock()) as mock:
+        mock.json(
+            "GET", SEARCH, {"issues": [issue("9", "PAY-9", every[-20:][::-1], total=130)], "isLast": True}
+        )
+        mock.json("POST", BULK, {"errorMessages": ["not here"]}, status=404)
+
+        def changelog(query: dict, _body: object) -> tuple[int, dict, dict]:
+            start, size = int(query["startAt"][0]), int(query["maxResults"][0])
+            page = every[start : start + size]
+            return 200, {}, {"values": page, "startAt": start, "total": 130, "isLast": start + size >= 130}
+
+        mock.routes[("GET", "/rest/api/3/issue/9/changelog")] = changelog
+        connection = run(mock, tmp_path)
+    assert (
+        connection.execute("select count(distinct history_id) from raw_jira.changelog_items").fetchone()[0]
+        == 130
+    )
+
+
+def test_timestamps_with_non_utc_offsets_land_as_utc(tmp_path: Path) -> None:
+    changed = history(1, "2026-01-06T08:30:00.000+0800", status_item("1", "To Do", "2", "In Progress"))
+    with cloud(JiraMock()) as mock:
+        mock.json(
+            "GET",
+            SEARCH,
+            {
+                "issues": [issue("1", "PAY-1", [changed], created="2026-01-06T07:00:00.000+0800")],
+                "isLast": True,
+            },
+        )
+        connection = run(mock, tmp_path)
+    assert connection.execute("select created from raw_jira.issues").fetchone()[0] == datetime(
+        2026, 1, 5, 23, 0
+    )
+    assert connection.execute("select created from raw_jira.changelog_items").fetchone()[0] == datetime(
+        2026, 1, 6, 0, 30
+    )
+
+
+def test_non_latin_status_names_land_unchanged(tmp_path: Path) -> None:
+    changed = history(1, "2026-01-06T10:00:00.000+0000", status_item("1", "待办", "9", "已完成 ✅"))
+    with cloud(JiraMock()) as mock:
+        mock.json(
+            "GET",
+            SEARCH,
+            {"issues": [issue("1", "PAY-1", [changed], status_name="已完成 ✅")], "isLast": True},
+        )
+        connection = run(mock, tmp_path)
+    row = connection.execute("select from_string, to_string from raw_jira.changelog_items").fetchone()
+    assert row == ("待办", "已完成 ✅")
+    assert connection.execute("select status_name from raw_jira.issues").fetchone()[0] == "已完成 ✅"
+
+
+def test_every_status_and_flag_change_lands_with_its_history_id_and_author(tmp_path: Path) -> None:
+    flagged = {
+        "field": "Flagged",
+        "fieldId": "customfield_10021",
+        "from": None,
+        "fromString": None,
+        "to": "[10019]",
+        "toString": "Impediment",
+    }
+    noise = {"field": "description", "fieldId": "description", "fromString": "x" * 10_000, "toString": "y"}
+    histories = [
+        history(5, "2026-01-07T10:00:00.000+0000", flagged, noise),
+        history(4, "2026-01-06T10:00:00.000+0000", status_item("1", "To Do", "2", "In Progress")),
+    ]
+    with cloud(JiraMock()) as mock:
+        mock.json("GET", SEARCH, {"issues": [issue("1", "PAY-1", histories)], "isLast": True})
+        connection = run(mock, tmp_path)
+    rows = connection.execute(
+        "select history_id, item_index, field, to_string, author_account_id"
+        " from raw_jira.changelog_items order by 1"
+    ).fetchall()
+    assert rows == [("4", 0, "status", "In Progress", "u1"), ("5", 0, "Flagged", "Impediment", "u1")]
+
+
+def test_rejected_credentials_fail_at_once_naming_the_setting_and_not_the_token(tmp_path: Path) -> None:
+    with JiraMock() as mock:
+        mock.json("GET", "/rest/api/2/serverInfo", {"errorMessages": ["nope"]}, status=401)
+        with pytest.raises(Exception, match="SOURCES__JIRA__API_TOKEN") as raised:
+            run(mock, tmp_path)
+        calls = sum(len(requests) for requests in mock.calls.values())
+    assert TOKEN not in str(raised.value)
+    assert calls == 1  # no retries on a credential error
+
+
+def test_missing_credentials_name_the_settings_to_set() -> None:
+    with pytest.raises(JiraError, match="SOURCES__JIRA__EMAIL and SOURCES__JIRA__API_TOKEN"):
+        JiraClient(base_url="http://127.0.0.1:9")
+
+
+def test_throttled_request_waits_for_retry_after_then_succeeds() -> None:
+    with JiraMock() as mock:
+        mock.sequence(
+            "GET", "/rest/api/3/myself", [(429, {"Retry-After": "1"}, {}), (200, {}, {"accountId": "me"})]
+        )
+        client = JiraClient(base_url=mock.url, email="a", api_token=TOKEN)
+        started = datetime.now()
+        assert client.get("/rest/api/3/myself") == {"accountId": "me"}
+        waited = (datetime.now() - started).total_seconds()
+    assert waited >= 1.0
+    assert len(mock.calls[("GET", "/rest/api/3/myself")]) == 2
+
+
+def test_unavailable_server_is_retried_with_backoff_then_succeeds() -> None:
+    with JiraMock() as mock:
+        mock.sequence(
+            "GET", "/rest/api/3/myself", [(503, {}, {}), (502, {}, {}), (200, {}, {"accountId": "me"})]
+        )
+        client = JiraClient(base_url=mock.url, email="a", api_token=TOKEN, backoff_seconds=0.01)
+        assert client.get("/rest/api/3/myself") == {"accountId": "me"}
+    assert len(mock.calls[("GET", "/rest/api/3/myself")]) == 3
+
+
+def test_persistent_outage_gives_up_with_a_clear_error() -> None:
+    with JiraMock() as mock:
+        mock.json("GET", "/rest/api/3/myself", {}, status=500)
+        client = JiraClient(base_url=mock.url, email="a", api_token=TOKEN, max_attempts=3, backoff_seconds=0)
+        with pytest.raises(JiraError, match="answered 500"):
+            client.get("/rest/api/3/myself")
+    assert len(mock.calls[("GET", "/rest/api/3/myself")]) == 3
+
+
+def test_rerun_reads_from_the_cursor_minus_overlap_and_merges_without_duplicates(tmp_path: Path) -> None:
+    first = [history(1, "2026-01-06T10:00:00.000+0000", status_item("1", "To Do", "2", "In Progress"))]
+    second = [
+        history(2, "2026-01-08T12:00:00.000+0000", status_item("2", "In Progress", "3", "Done")),
+        *first,
+    ]
+    with cloud(JiraMock()) as mock:
+        mock.json("GET", SEARCH, {"issues": [issue("1", "PAY-1", first)], "isLast": True})
+        run(mock, tmp_path).close()
+        mock.json("GET", SEARCH, {"issues": [issue("1", "PAY-1", second)], "isLast": True})
+        connection = run(mock, tmp_path)
+        jql = [query["jql"][0] for query, _ in mock.calls[("GET", SEARCH)]]
+    assert 'updated >= "1970-01-01 08:00"' in jql[0]
+    # cursor 2026-01-06 10:00 UTC minus 120 minutes overlap, written in the user's zone (UTC+8)
+    assert 'updated >= "2026-01-06 16:00"' in jql[1]
+    assert connection.execute("select count(*) from raw_jira.issues").fetchone()[0] == 1
+    assert connection.execute("select count(*) from raw_jira.changelog_items").fetchone()[0] == 2
