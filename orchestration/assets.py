@@ -1,6 +1,5 @@
 """The warehouse's assets: raw Jira tables landed by dlt, then every dbt model, seed and test."""
 
-from __future__ import annotations
 
 import time
 from collections.abc import Iterator
@@ -46,7 +45,6 @@ class _ProgressLog:
     dlt_source=_SHAPE_SOURCE,
     dlt_pipeline=_SHAPE_PIPELINE,
     name="jira_raw_tables",
-    group_name="ingestion",
     dagster_dlt_translator=JiraDltTranslator(),
 )
 def jira_raw_tables(

@@ -32,6 +32,8 @@ class WarehouseResource(ConfigurableResource):
         """The dlt pipeline landing raw tracker data in this warehouse (state kept beside it)."""
         warehouse = self.resolved_path()
         warehouse.parent.mkdir(parents=True, exist_ok=True)
+        # Arrow pages get dlt's load id too, so staging can tell which load a row came from.
+        dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
         return dlt.pipeline(
             pipeline_name="vsm_jira",
             pipelines_dir=str(warehouse.parent / ".dlt_pipelines"),

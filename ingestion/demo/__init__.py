@@ -1,0 +1,10 @@
+"""The demo tracker: a deterministic generated organisation served over loopback with Jira Cloud's REST API.
+
+`make run` and the tests ingest from it, so a new user sees real numbers without any Jira account.
+"""
+
+from .faults import FaultPlan, FaultRule
+from .generator import DemoOrganisation
+from .server import DEMO_API_TOKEN, DEMO_EMAIL, DemoTracker
+
+__all__ = ["DEMO_API_TOKEN", "DEMO_EMAIL", "DemoOrganisation", "DemoTracker", "FaultPlan", "FaultRule"]

@@ -141,6 +141,11 @@ class Workflow:
     def done(self) -> str:
         return self.path[-1]
 
+    @property
+    def lead_time_median_hours(self) -> float:
+        """The sum of the median stays along the happy path: the centre of the item lead times."""
+        return sum(self.stay_hours[status][0] for status in self.path[:-1])
+
 
 @dataclass(frozen=True)
 class Project:
@@ -176,7 +181,14 @@ _PAY_WORKFLOW: Final = Workflow(
 )
 
 _MOB_WORKFLOW: Final = Workflow(
-    path=("Backlog", "Selected for Development", "In Development", "Code Review", "Awaiting Release", "Closed"),
+    path=(
+        "Backlog",
+        "Selected for Development",
+        "In Development",
+        "Code Review",
+        "Awaiting Release",
+        "Closed",
+    ),
     cancel_to="Rejected",
     reopen_to="In Development",
     stay_hours={
@@ -214,7 +226,14 @@ PROJECTS: Final = (
         _PAY_WORKFLOW,
         ("checkout", "ledger", "payouts", "fraud"),
         ("backend", "api", "customer-reported", "regression", "security", "tech-debt", "pci"),
-        ("card tokenisation", "refund flow", "payout batch", "ledger export", "3DS challenge", "webhook retry"),
+        (
+            "card tokenisation",
+            "refund flow",
+            "payout batch",
+            "ledger export",
+            "3DS challenge",
+            "webhook retry",
+        ),
     ),
     Project(
         "10001",

@@ -8,9 +8,11 @@ server can skip issues its JQL filters out without building them.
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 import re
+import statistics
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -44,9 +46,13 @@ from .catalog import (
 
 DEFAULT_BASE_URL: Final = "http://127.0.0.1"
 HISTORY_SPAN_DAYS: Final = 730
-# Nothing happens to an item more than this long after it was created (older open items are stale). The bound
-# lets an `updated >=` search start its scan at the first issue that could still match.
+# An item's whole life (created to its last change) lasts at most this long. The bound lets an `updated >=`
+# search start its scan at the first issue that could still match.
 MAX_ACTIVITY_DAYS: Final = 180
+# Lead times are lognormal around the sum of the workflow's median stays, times this, with this sigma.
+_LEAD_TIME_STRETCH: Final = 1.3
+_LEAD_TIME_SIGMA: Final = 0.7
+_UNSTARTED_MEDIAN_HOURS: Final = 120.0
 FIRST_ISSUE_ID: Final = 10000
 # History ids are `FIRST_ISSUE_ID + index * stride + position`: globally unique, increasing within an issue.
 HISTORY_ID_STRIDE: Final = 1000
@@ -56,10 +62,18 @@ _HOUR_MS: Final = 3_600_000
 _DAY_MS: Final = 86_400_000
 _MASK64: Final = (1 << 64) - 1
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_NORMAL: Final = statistics.NormalDist()
 
 # Independent hash streams, so that one fact never shifts another when the generator changes.
-_STREAM_CREATED: Final = 1
-_STREAM_TYPE: Final = 2
+# One hash gives the facts every filter needs (bit fields: creation jitter, type, never-starts), so
+# skipping an issue costs two hashes, not a history.
+_STREAM_FACTS: Final = 1
+_FIELD_BITS: Final = 26
+_FIELD_MASK: Final = (1 << _FIELD_BITS) - 1
+_TYPE_THRESHOLDS: Final = tuple(
+    int(sum(t.weight for t in ISSUE_TYPES[: k + 1]) / sum(t.weight for t in ISSUE_TYPES) * (1 << _FIELD_BITS))
+    for k in range(len(ISSUE_TYPES))
+)
 _STREAM_HISTORY: Final = 3
 _STREAM_CHATTY: Final = 4
 _STREAM_CHANGED: Final = 5
@@ -67,6 +81,7 @@ _STREAM_CHANGE_TIME: Final = 6
 _STREAM_CYCLE: Final = 7
 _STREAM_PARENT: Final = 8
 _STREAM_EPIC_LINK: Final = 9
+_STREAM_LEAD_TIME: Final = 10
 
 _NEVER_STARTS: Final = 0.03
 _CANCELED: Final = 0.06
@@ -81,7 +96,12 @@ _TYPE_PACE: Final = {"Epic": 4.0, "Sub-task": 0.4, "Bug": 0.7, "Vulnerability": 
 
 _KEY_PATTERN: Final = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)-(\d+)$")
 # Zone names for offsets that are not whole hours (Etc/GMT covers the rest); all without daylight saving.
-_ODD_OFFSET_ZONES: Final = {330: "Asia/Kolkata", 345: "Asia/Kathmandu", 570: "Australia/Darwin", 390: "Asia/Yangon"}
+_ODD_OFFSET_ZONES: Final = {
+    330: "Asia/Kolkata",
+    345: "Asia/Kathmandu",
+    570: "Australia/Darwin",
+    390: "Asia/Yangon",
+}
 
 
 class Item(NamedTuple):
@@ -130,6 +150,14 @@ def _mix64(value: int) -> int:
     value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
     value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
     return value ^ (value >> 31)
+
+
+def _type_from(facts: int) -> IssueType:
+    return ISSUE_TYPES[bisect.bisect_right(_TYPE_THRESHOLDS, (facts >> _FIELD_BITS) & _FIELD_MASK)]
+
+
+def _starts_from(facts: int) -> bool:
+    return (facts >> (2 * _FIELD_BITS)) & 0xFFF >= _NEVER_STARTS * 0x1000
 
 
 def _hours_ms(hours: float) -> int:
@@ -188,7 +216,6 @@ class _Walk:
     def __init__(self, workflow: Workflow, rng: random.Random, issue_type: IssueType) -> None:
         self.workflow = workflow
         self.rng = rng
-        self.pace = _TYPE_PACE.get(issue_type.name, 1.0)
         reopen_share = _BUG_REOPENS if issue_type.name == "Bug" else _OTHER_REOPENS
         self.reopens = 1 if rng.random() < reopen_share else 0
         self.cancel_from = rng.randrange(len(workflow.path) - 1) if rng.random() < _CANCELED else None
@@ -227,9 +254,10 @@ class _Walk:
             return detour[2], False
         return workflow.path[workflow.path.index(status) + 1], False
 
-    def stay_ms(self, status: str) -> int:
+    def stay_weight(self, status: str) -> float:
+        """A stay's relative length; the walk is scaled afterwards to end exactly at the item's lead time."""
         median, sigma = self.workflow.stay_hours[status]
-        return _hours_ms(self.rng.lognormvariate(math.log(median * self.pace), sigma))
+        return self.rng.lognormvariate(math.log(median), sigma)
 
 
 class _Stay(NamedTuple):
@@ -284,7 +312,15 @@ class DemoOrganisation:
         self._start_ms = self._anchor_ms - self._span_ms
         self._change_ms = _to_ms(self.change_day)
         self._cycle, self._cycle_offsets = self._project_cycle()
-        self._very_chatty_slot = self._hash(0, _STREAM_CHATTY) % 1000
+        # At least one issue in every thousand (or in a smaller organisation) has over 100 histories.
+        self._very_chatty_slot = self._hash(0, _STREAM_CHATTY) % min(1000, max(issues, 1))
+        self._lead_medians = {
+            (project.key, issue_type.name): project.workflow.lead_time_median_hours
+            * _LEAD_TIME_STRETCH
+            * _TYPE_PACE.get(issue_type.name, 1.0)
+            for project in PROJECTS
+            for issue_type in ISSUE_TYPES
+        }
         self.plan = lru_cache(maxsize=cache_size)(self._build_plan)
 
     def __len__(self) -> int:
@@ -310,7 +346,10 @@ class DemoOrganisation:
 
     def created_ms(self, index: int) -> int:
         """Creation time: evenly spread, jitter below the spacing, so index order is creation order."""
-        jitter = 0.9 * self._unit(index, _STREAM_CREATED)
+        return self._created_from(index, self._hash(index, _STREAM_FACTS))
+
+    def _created_from(self, index: int, facts: int) -> int:
+        jitter = 0.9 * (facts & _FIELD_MASK) / (1 << _FIELD_BITS)
         return self._start_ms + int((index + jitter) * self._span_ms / max(self.issues, 1))
 
     def project_of(self, index: int) -> Project:
@@ -346,14 +385,11 @@ class DemoOrganisation:
         return self.index_of_key_number(match.group(1), int(match.group(2))) if match else None
 
     def _raw_type(self, index: int) -> IssueType:
-        point = self._unit(index, _STREAM_TYPE) * sum(t.weight for t in ISSUE_TYPES)
-        for issue_type in ISSUE_TYPES:
-            point -= issue_type.weight
-            if point < 0:
-                return issue_type
-        return ISSUE_TYPES[0]
+        return _type_from(self._hash(index, _STREAM_FACTS))
 
-    def _earlier_same_project(self, index: int, stream: int, wanted: tuple[str, ...], reach: int) -> int | None:
+    def _earlier_same_project(
+        self, index: int, stream: int, wanted: tuple[str, ...], reach: int
+    ) -> int | None:
         """A nearby earlier issue of the same project whose type is one of `wanted`, if one is in reach."""
         project = self.project_of(index)
         number = self.number_of(index)
@@ -368,7 +404,9 @@ class DemoOrganisation:
         """Sub-tasks hang under an earlier story, bug or task; some stories belong to an earlier epic."""
         raw = self._raw_type(index)
         if raw.subtask:
-            return self._earlier_same_project(index, _STREAM_PARENT, ("Story", "Bug", "Task", "Tech Debt"), 40)
+            return self._earlier_same_project(
+                index, _STREAM_PARENT, ("Story", "Bug", "Task", "Tech Debt"), 40
+            )
         if raw.name == "Story" and self._unit(index, _STREAM_EPIC_LINK) < _STORY_IN_EPIC:
             return self._earlier_same_project(index, _STREAM_EPIC_LINK, ("Epic",), 120)
         return None
@@ -386,13 +424,35 @@ class DemoOrganisation:
     def change_ms(self, index: int) -> int:
         return self._change_ms + self._hash(index, _STREAM_CHANGE_TIME) % _HOUR_MS
 
+    def starts(self, index: int) -> bool:
+        """Whether the item ever leaves its initial state (a few stay in the backlog for good)."""
+        return _starts_from(self._hash(index, _STREAM_FACTS))
+
+    def lifecycle_end_ms(self, index: int) -> int:
+        """When the item's last change happens, from a hash: its history is scaled to end exactly here.
+
+        Deciding this before the history lets `updated` be known in O(1) for every item whose life ended
+        before the anchor, so a search skips issues without building them.
+        """
+        facts = self._hash(index, _STREAM_FACTS)
+        if _starts_from(facts):
+            median = self._lead_medians[(self.project_of(index).key, _type_from(facts).name)]
+        else:
+            median = _UNSTARTED_MEDIAN_HOURS
+        unit = min(max(self._unit(index, _STREAM_LEAD_TIME), 1e-12), 1 - 1e-12)
+        hours = median * math.exp(_LEAD_TIME_SIGMA * _NORMAL.inv_cdf(unit))
+        span = min(max(int(hours * _HOUR_MS), _HOUR_MS), MAX_ACTIVITY_DAYS * _DAY_MS)
+        return self._created_from(index, facts) + span
+
     def updated_bounds(self, index: int) -> tuple[int, int]:
-        """Cheap lower and upper bounds of `updated`, to decide most filters without building the issue."""
+        """Cheap bounds of `updated`: equal (so exact) unless the item is still in flight at the anchor."""
         if self.is_changed(index):
             moment = self.change_ms(index)
             return moment, moment
-        created = self.created_ms(index)
-        return created, min(self._anchor_ms, created + MAX_ACTIVITY_DAYS * _DAY_MS)
+        end = self.lifecycle_end_ms(index)
+        if end <= self._anchor_ms:
+            return end, end
+        return self.created_ms(index), self._anchor_ms
 
     def updated_ms(self, index: int) -> int:
         low, high = self.updated_bounds(index)
@@ -425,17 +485,21 @@ class DemoOrganisation:
         project = self.project_of(index)
         issue_type = self.issue_type_of(index)
         created = self.created_ms(index)
-        horizon = min(self._anchor_ms, created + MAX_ACTIVITY_DAYS * _DAY_MS)
+        end = self.lifecycle_end_ms(index)
+        horizon = min(self._anchor_ms, end)
         team = PEOPLE[4 * PROJECTS.index(project) : 4 * PROJECTS.index(project) + 4]
         summary = f"{rng.choice(VERBS) if issue_type.name != 'Bug' else 'Fix'} {rng.choice(project.nouns)}"
         component = rng.choice(project.components)
         labels = tuple(sorted(rng.sample(project.labels, rng.choice((0, 0, 0, 1, 1, 2)))))
 
-        walk_events, stays = self._walk(project.workflow, rng, issue_type, created, horizon, team)
+        starts = self.starts(index)
+        walk_events, stays = self._walk(
+            project.workflow, rng, issue_type, created, end, team, starts=starts, anchor_ms=self._anchor_ms
+        )
         flag_events, flagged = self._flags(project.workflow, rng, stays, horizon, team)
-        last_walk = walk_events[-1].at_ms if walk_events else created
-        noise_end = max(last_walk, min(horizon, created + 14 * _DAY_MS))
-        noise, assignee, labels = self._noise(index, rng, created, noise_end, walk_events, team, labels)
+        # An item that never starts is at least triaged: an assignee set when its (short) life ends.
+        final = end if not starts and end <= self._anchor_ms else None
+        noise, assignee, labels = self._noise(index, rng, created, horizon, walk_events, team, labels, final)
         events = sorted([*walk_events, *flag_events, *noise], key=lambda event: (event.at_ms, event.order))
 
         status = stays[-1].status
@@ -454,7 +518,9 @@ class DemoOrganisation:
                 resolution, resolved_ms = after, (change.at_ms if after else None)
 
         histories = tuple(
-            History(FIRST_ISSUE_ID + index * HISTORY_ID_STRIDE + position, event.at_ms, event.author, event.items)
+            History(
+                FIRST_ISSUE_ID + index * HISTORY_ID_STRIDE + position, event.at_ms, event.author, event.items
+            )
             for position, event in enumerate(events)
         )
         return IssuePlan(
@@ -481,29 +547,42 @@ class DemoOrganisation:
         rng: random.Random,
         issue_type: IssueType,
         created: int,
-        horizon: int,
+        end: int,
         team: tuple[Person, ...],
+        *,
+        starts: bool,
+        anchor_ms: int,
     ) -> tuple[list[_Event], list[_Stay]]:
-        """The status changes of one item, oldest first, and its stays (the last one still open)."""
+        """The status changes of one item, oldest first, and its stays (the last one still open).
+
+        The route and the relative stays come from the RNG; the times are scaled so the last change lands
+        exactly at `end`. Changes after the anchor have not happened yet and are cut off.
+        """
         walk = _Walk(workflow, rng, issue_type)
-        status, entered, moment = workflow.initial, created, created
+        steps: list[tuple[float, str, str, bool]] = []
+        status = workflow.initial
+        while starts and len(steps) < _MAX_STEPS:
+            step = walk.next_status(status)
+            if step is None:
+                break
+            steps.append((walk.stay_weight(status), status, step[0], step[1]))
+            status = step[0]
+        total = sum(weight for weight, *_ in steps) or 1.0
         events: list[_Event] = []
         stays: list[_Stay] = []
-        if rng.random() >= _NEVER_STARTS:
-            resolution: Resolution | None = None
-            for _ in range(_MAX_STEPS):
-                step = walk.next_status(status)
-                if step is None:
-                    break
-                moment += walk.stay_ms(status)
-                if moment > horizon:
-                    break
-                target, cancel = step
-                items = _transition(status, target, resolution, cancel=cancel)
-                resolution = _resolution_after(items, resolution)
-                events.append(_Event(moment, 0, rng.choice(team), items))
-                stays.append(_Stay(status, entered, moment))
-                status, entered = target, moment
+        status, entered, resolution, elapsed = workflow.initial, created, None, 0.0
+        for position, (weight, source, target, cancel) in enumerate(steps):
+            elapsed += weight
+            last = position == len(steps) - 1
+            moment = end if last else created + max(1, int((end - created) * elapsed / total))
+            author = rng.choice(team)
+            if moment > anchor_ms:
+                break
+            items = _transition(source, target, resolution, cancel=cancel)
+            resolution = _resolution_after(items, resolution)
+            events.append(_Event(moment, 0, author, items))
+            stays.append(_Stay(status, entered, moment))
+            status, entered = target, moment
         stays.append(_Stay(status, entered, None))
         return events, stays
 
@@ -545,33 +624,36 @@ class DemoOrganisation:
         walk_events: list[_Event],
         team: tuple[Person, ...],
         labels: tuple[str, ...],
+        final: int | None,
     ) -> tuple[list[_Event], Person | None, tuple[str, ...]]:
-        """Assignee and label changes: history that is not flow, but that pushes some issues past 20."""
+        """Assignee and label changes within (created, end]: history that is not flow, but that pushes some
+        issues past the 20 histories a search embeds. `final`, when given, is one last assignment there."""
         first = created + _MINUTE_MS
-        if end <= first:
-            return [], None, labels
         moments: list[tuple[int, str]] = []
-        if walk_events:
-            moments.append((max(first, walk_events[0].at_ms - rng.randint(1, 90) * _MINUTE_MS), "assignee"))
-        elif rng.random() < 0.3:
-            moments.append((rng.randint(first, end), "assignee"))
-        if rng.random() < 0.15:
-            moments.append((rng.randint(first, end), "assignee"))
-        if rng.random() < 0.12:
-            moments.append((rng.randint(first, end), "labels"))
-        extra = 0
-        if index % 1000 == self._very_chatty_slot:
-            extra = rng.randint(101, 160)
-        elif self._unit(index, _STREAM_CHATTY) < _CHATTY:
-            extra = rng.randint(20, 45)
-        moments.extend((rng.randint(first, end), "assignee") for _ in range(extra))
+        if end > first:
+            if walk_events:
+                moments.append(
+                    (max(first, walk_events[0].at_ms - rng.randint(1, 90) * _MINUTE_MS), "assignee")
+                )
+            if rng.random() < 0.15:
+                moments.append((rng.randint(first, end), "assignee"))
+            if rng.random() < 0.12:
+                moments.append((rng.randint(first, end), "labels"))
+            extra = 0
+            if index % 1000 == self._very_chatty_slot:
+                extra = rng.randint(101, 160)
+            elif self._unit(index, _STREAM_CHATTY) < _CHATTY:
+                extra = rng.randint(20, 45)
+            moments.extend((rng.randint(first, end), "assignee") for _ in range(extra))
+        moments.sort()
+        if final is not None:
+            moments.append((final, "assignee"))
         assignee: Person | None = None
         events: list[_Event] = []
-        for moment, field in sorted(moments):
+        for moment, field in moments:
             author = rng.choice(team)
             if field == "assignee":
-                choices = [person for person in team if person is not assignee]
-                new = rng.choice(choices)
+                new = rng.choice([person for person in team if person is not assignee])
                 item = Item(
                     "assignee",
                     "jira",
@@ -638,7 +720,9 @@ class DemoOrganisation:
         """Every history of issue `index`, oldest first."""
         return [self.history_json(history) for history in self.plan(index).histories]
 
-    def issue(self, index: int, base_url: str = DEFAULT_BASE_URL, *, changelog: bool = True) -> dict[str, Any]:
+    def issue(
+        self, index: int, base_url: str = DEFAULT_BASE_URL, *, changelog: bool = True
+    ) -> dict[str, Any]:
         """The Jira issue JSON of issue `index`, with every history (oldest first) when `changelog`."""
         plan = self.plan(index)
         issue_id = self.issue_id(index)

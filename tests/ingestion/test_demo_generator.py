@@ -115,7 +115,8 @@ def test_history_ids_are_unique_and_increase_with_time(issues: list[dict]) -> No
         histories = issue["changelog"]["histories"]
         ids = [int(history["id"]) for history in histories]
         times = [_parse(history["created"]) for history in histories]
-        assert ids == sorted(ids) and len(set(ids)) == len(ids)
+        assert ids == sorted(ids)
+        assert len(set(ids)) == len(ids)
         assert times == sorted(times)
         assert seen.isdisjoint(ids)
         seen.update(ids)
@@ -257,7 +258,8 @@ def test_daily_change_adds_one_status_change_after_the_anchor_to_the_chosen_shar
         if index not in changed:
             assert new == old
             continue
-        assert len(extra) == 1 and extra[0]["items"][0]["field"] == "status"
+        assert len(extra) == 1
+        assert extra[0]["items"][0]["field"] == "status"
         assert change_day <= _parse(extra[0]["created"]) < change_day + timedelta(hours=1)
         assert new["fields"]["updated"] == extra[0]["created"]
         assert new["fields"]["status"]["name"] == extra[0]["items"][0]["toString"]
@@ -268,3 +270,14 @@ def test_catalog_status_ids_are_unique_and_shared_names_are_one_status(org: Demo
     assert len({status["id"] for status in statuses}) == len(statuses)
     assert len({status["name"] for status in statuses}) == len(statuses)
     assert {"customfield_10021", "status", "resolution"} <= {field["id"] for field in org.fields()}
+
+
+def test_cheap_updated_bounds_agree_with_the_built_issue() -> None:
+    org = DemoOrganisation(seed=13, issues=2000, anchor=ANCHOR, changed_fraction=0.02)
+    exact = 0
+    for index in range(org.issues):
+        low, high = org.updated_bounds(index)
+        updated = org.plan(index).updated_ms
+        assert low <= updated <= high, index
+        exact += low == high
+    assert exact / org.issues > 0.9

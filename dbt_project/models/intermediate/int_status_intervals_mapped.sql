@@ -38,7 +38,6 @@ resolution_changes_ordered as (
             order by changed_at asc, change_sequence asc, change_id asc
         ) as change_index
     from int_resolution_changes_unioned
-    where changed_at <= {{ as_of_timestamp() }}
 
 ),
 
@@ -75,6 +74,7 @@ resolution_changes_before_entry as (
             int_status_intervals_built.source = resolution_changes_ordered.source
             and int_status_intervals_built.item_id = resolution_changes_ordered.item_id
             and resolution_changes_ordered.changed_at <= int_status_intervals_built.entered_at
+            and resolution_changes_ordered.changed_at <= {{ as_of_timestamp() }}
 
 ),
 

@@ -67,7 +67,7 @@ items_with_milestones as (
         case
             when current_intervals.current_flow_state = 'canceled' then item_milestones.last_canceled_entered_at
         end as canceled_at,
-        coalesce(item_milestones.reopened_count, 0) as reopened_count,
+        cast(coalesce(item_milestones.reopened_count, 0) as integer) as reopened_count,
         current_intervals.current_tool_state,
         current_intervals.current_flow_state,
         current_intervals.current_state_entered_at,

@@ -12,7 +12,7 @@ int_metrics_completed_items as (
 
 ),
 
-{#- The value stream's recent flow time, so an open item's age reads against what its stream usually takes. -#}
+{# The value stream's recent flow time, so an open item's age reads against what its stream usually takes. #}
 recent_flow_times as (
 
     select

@@ -1,9 +1,9 @@
 {{ config(schema='intermediate') }}
 
-{#- End-of-day load without a row per item and day: a stay in waiting or active covers the ends of the days
+{# End-of-day load without a row per item and day: a stay in waiting or active covers the ends of the days
     from its entry date up to the day before its exit date (a change at exactly midnight belongs to the next
     day), or up to the as-of day while current. Each stay adds +1 on its first covered day and -1 on the day
-    after its last; a running sum over the zero-filled day spine gives the daily count. -#}
+    after its last; a running sum over the zero-filled day spine gives the daily count. #}
 with
 
 fct_state_intervals as (
@@ -64,18 +64,13 @@ load_changes as (
 daily_changes as (
 
     select
+        day_date,
         case when grouping(value_stream) = 1 then 'all' else value_stream end as value_stream,
         case when grouping(flow_item_type) = 1 then 'all' else flow_item_type end as flow_item_type,
-        day_date,
         sum(active_change) as active_change,
         sum(waiting_change) as waiting_change
     from load_changes
-    group by grouping sets (
-        (value_stream, flow_item_type, day_date),
-        (value_stream, day_date),
-        (flow_item_type, day_date),
-        (day_date)
-    )
+    group by cube(value_stream, flow_item_type), day_date
 
 ),
 

@@ -1,7 +1,7 @@
 {{ config(schema='intermediate') }}
 
-{#- End-of-day item counts per tool state with the same running-sum construction as
-    int_metrics_daily_flow_load: no row per item and day, for done and new states either. -#}
+{# End-of-day item counts per tool state with the same running-sum construction as
+    int_metrics_daily_flow_load: no row per item and day, for done and new states either. #}
 with
 
 fct_state_intervals as (
@@ -63,15 +63,12 @@ item_changes as (
 daily_changes as (
 
     select
-        case when grouping(value_stream) = 1 then 'all' else value_stream end as value_stream,
         tool_state,
         day_date,
+        case when grouping(value_stream) = 1 then 'all' else value_stream end as value_stream,
         sum(item_change) as item_change
     from item_changes
-    group by grouping sets (
-        (value_stream, tool_state, day_date),
-        (tool_state, day_date)
-    )
+    group by rollup(value_stream), tool_state, day_date
 
 ),
 

@@ -1,7 +1,7 @@
 {{ config(schema='intermediate') }}
 
-{#- Hours per flow item, tool state and reporting day, for stays in states mapped waiting or active only:
-    the only per-item-per-day rows the marts materialise (new and done states would grow without bound). -#}
+{# Hours per flow item, tool state and reporting day, for stays in states mapped waiting or active only:
+    the only per-item-per-day rows the marts materialise (new and done states would grow without bound). #}
 with
 
 fct_state_intervals as (

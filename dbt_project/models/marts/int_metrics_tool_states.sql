@@ -20,24 +20,21 @@ flow_item_stays as (
 
 ),
 
-{#- Tool states are matched by name across value streams for the portfolio (`all`) rows. -#}
+{# Tool states are matched by name across value streams for the portfolio (`all`) rows. #}
 state_mappings as (
 
     select
-        case when grouping(value_stream) = 1 then 'all' else value_stream end as value_stream,
         tool_state,
         tool_state_flow_state,
+        case when grouping(value_stream) = 1 then 'all' else value_stream end as value_stream,
         count(*) as stays,
         sum(case when is_current then 1 else 0 end) as items_now
     from flow_item_stays
-    group by grouping sets (
-        (value_stream, tool_state, tool_state_flow_state),
-        (tool_state, tool_state_flow_state)
-    )
+    group by rollup(value_stream), tool_state, tool_state_flow_state
 
 ),
 
-{#- A state mapped differently per item type or project gets the mapping of most of its stays. -#}
+{# A state mapped differently per item type or project gets the mapping of most of its stays. #}
 ranked_mappings as (
 
     select

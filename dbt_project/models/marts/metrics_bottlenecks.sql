@@ -57,18 +57,15 @@ item_period_hours as (
 period_hours as (
 
     select
-        case when grouping(value_stream) = 1 then 'all' else value_stream end as value_stream,
         tool_state,
         period_grain,
         period_start,
+        case when grouping(value_stream) = 1 then 'all' else value_stream end as value_stream,
         sum(hours) as total_hours,
         sum(waiting_hours) as waiting_hours,
         {{ metrics_percentile('hours', 0.5) }} as median_hours
     from item_period_hours
-    group by grouping sets (
-        (value_stream, tool_state, period_grain, period_start),
-        (tool_state, period_grain, period_start)
-    )
+    group by rollup(value_stream), tool_state, period_grain, period_start
 
 ),
 
@@ -101,7 +98,7 @@ state_periods as (
         int_metrics_tool_states.flow_state,
         int_metrics_tool_states.items_now,
         coalesce(period_daily_items.max_daily_items, 0) as max_daily_items,
-        {#- Hours are measured for workflow states (mapped waiting or active) only. -#}
+        {# Hours are measured for workflow states (mapped waiting or active) only. #}
         case
             when int_metrics_tool_states.flow_state in ('waiting', 'active')
                 then coalesce(period_hours.total_hours, 0)
@@ -148,7 +145,17 @@ shares as (
 ranked as (
 
     select
-        *,
+        value_stream,
+        period_grain,
+        period_start,
+        tool_state,
+        flow_state,
+        items_now,
+        max_daily_items,
+        total_hours,
+        median_hours,
+        waiting_hours,
+        wait_share,
         row_number() over (
             partition by value_stream, period_grain, period_start
             order by

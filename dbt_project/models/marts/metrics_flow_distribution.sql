@@ -31,8 +31,8 @@ type_totals as (
 
 ),
 
-{#- Shares divide by the sum over the four types (the `all` row holds that same total), so the non-null
-    shares of a value stream and period add up to 1 by construction. -#}
+{# Shares divide by the sum over the four types (the `all` row holds that same total), so the non-null
+    shares of a value stream and period add up to 1 by construction. #}
 final as (
 
     select

@@ -14,8 +14,8 @@ int_metrics_calendar as (
 
 final as (
 
-    {#- The daily spine starts at each value stream's first work item and ends at as-of, so the average of a
-        longer period runs over exactly the period's days between those bounds. -#}
+    {# The daily spine starts at each value stream's first work item and ends at as-of, so the average of a
+        longer period runs over exactly the period's days between those bounds. #}
     select
         int_metrics_daily_flow_load.value_stream,
         int_metrics_daily_flow_load.flow_item_type,

@@ -21,6 +21,8 @@ int_metrics_calendar as (
 period_statistics as (
 
     select
+        int_metrics_calendar.period_grain,
+        int_metrics_calendar.period_start,
         case
             when grouping(int_metrics_completed_items.value_stream) = 1
                 then 'all'
@@ -31,8 +33,6 @@ period_statistics as (
                 then 'all'
             else int_metrics_completed_items.flow_item_type
         end as flow_item_type,
-        int_metrics_calendar.period_grain,
-        int_metrics_calendar.period_start,
         count(*) as items,
         avg(int_metrics_completed_items.flow_time_days) as mean_days,
         {{ metrics_percentile('int_metrics_completed_items.flow_time_days', 0.5) }} as median_days,
@@ -49,25 +49,10 @@ period_statistics as (
     from int_metrics_completed_items
     inner join int_metrics_calendar
         on int_metrics_completed_items.completed_date = int_metrics_calendar.day_date
-    group by grouping sets (
-        (
-            int_metrics_completed_items.value_stream,
-            int_metrics_completed_items.flow_item_type,
-            int_metrics_calendar.period_grain,
-            int_metrics_calendar.period_start
-        ),
-        (
-            int_metrics_completed_items.value_stream,
-            int_metrics_calendar.period_grain,
-            int_metrics_calendar.period_start
-        ),
-        (
-            int_metrics_completed_items.flow_item_type,
-            int_metrics_calendar.period_grain,
-            int_metrics_calendar.period_start
-        ),
-        (int_metrics_calendar.period_grain, int_metrics_calendar.period_start)
-    )
+    group by
+        cube(int_metrics_completed_items.value_stream, int_metrics_completed_items.flow_item_type),
+        int_metrics_calendar.period_grain,
+        int_metrics_calendar.period_start
 
 ),
 

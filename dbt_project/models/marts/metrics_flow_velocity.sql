@@ -36,9 +36,9 @@ counted_items as (
 
 ),
 
-{#- A flow-state change into done is a completion (the first interval of an item created done has no
+{# A flow-state change into done is a completion (the first interval of an item created done has no
     previous state, so it counts once at creation); a change out of done, to any state, is a reopen.
-    Done -> Closed (both done) and flag splits inside done are neither. -#}
+    Done -> Closed (both done) and flag splits inside done are neither. #}
 done_transitions as (
 
     select
@@ -48,14 +48,14 @@ done_transitions as (
         case
             when
                 fct_state_intervals.flow_state = 'done'
-                and fct_state_intervals.previous_flow_state is distinct from 'done'
+                and coalesce(fct_state_intervals.previous_flow_state, '') != 'done'
                 then 1
             else 0
         end as completed,
         case
             when
                 fct_state_intervals.previous_flow_state = 'done'
-                and fct_state_intervals.flow_state is distinct from 'done'
+                and coalesce(fct_state_intervals.flow_state, '') != 'done'
                 then 1
             else 0
         end as reopened
@@ -89,30 +89,23 @@ daily_transitions as (
 period_transitions as (
 
     select
+        int_metrics_calendar.period_grain,
+        int_metrics_calendar.period_start,
         case
             when grouping(daily_transitions.value_stream) = 1 then 'all' else daily_transitions.value_stream
         end as value_stream,
         case
             when grouping(daily_transitions.flow_item_type) = 1 then 'all' else daily_transitions.flow_item_type
         end as flow_item_type,
-        int_metrics_calendar.period_grain,
-        int_metrics_calendar.period_start,
         sum(daily_transitions.completed) as completed,
         sum(daily_transitions.reopened) as reopened
     from daily_transitions
     inner join int_metrics_calendar
         on daily_transitions.day_date = int_metrics_calendar.day_date
-    group by grouping sets (
-        (
-            daily_transitions.value_stream,
-            daily_transitions.flow_item_type,
-            int_metrics_calendar.period_grain,
-            int_metrics_calendar.period_start
-        ),
-        (daily_transitions.value_stream, int_metrics_calendar.period_grain, int_metrics_calendar.period_start),
-        (daily_transitions.flow_item_type, int_metrics_calendar.period_grain, int_metrics_calendar.period_start),
-        (int_metrics_calendar.period_grain, int_metrics_calendar.period_start)
-    )
+    group by
+        cube(daily_transitions.value_stream, daily_transitions.flow_item_type),
+        int_metrics_calendar.period_grain,
+        int_metrics_calendar.period_start
 
 ),
 

@@ -1,5 +1,5 @@
-{#- Little's law check, reported and never enforced: over the last `littles_law_window_days` days before
-    as-of, average flow load ~= flow velocity per day x mean flow time of the items completed in the window. -#}
+{# Little's law check, reported and never enforced: over the last `littles_law_window_days` days before
+    as-of, average flow load ~= flow velocity per day x mean flow time of the items completed in the window. #}
 {%- set window_days = var('littles_law_window_days', 90) -%}
 
 with
@@ -83,12 +83,7 @@ window_flow_times as (
     from int_metrics_completed_items
     inner join window_bounds
         on int_metrics_completed_items.completed_date between window_bounds.window_start and window_bounds.window_end
-    group by grouping sets (
-        (int_metrics_completed_items.value_stream, int_metrics_completed_items.flow_item_type),
-        (int_metrics_completed_items.value_stream),
-        (int_metrics_completed_items.flow_item_type),
-        ()
-    )
+    group by cube(int_metrics_completed_items.value_stream, int_metrics_completed_items.flow_item_type)
 
 ),
 

@@ -11,7 +11,7 @@ labels_unnested as (
     select
         source,
         issue_id,
-        {{ json_string_array_elements('labels') }} as label
+        {{ json_string_array_elements('labels') }} as "label"
     from issues
 
 ),
@@ -19,6 +19,7 @@ labels_unnested as (
 final as (
 
     select distinct
+        {{ dbt.concat(['issue_id', "'|'", 'label']) }} as issue_label_id,
         source,
         issue_id,
         label

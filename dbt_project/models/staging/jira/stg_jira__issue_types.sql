@@ -18,7 +18,7 @@ issue_types_deduplicated as (
 final as (
 
     select
-        'jira' as source,
+        'jira' as "source",
         id as issue_type_id,
         name as issue_type_name,
         coalesce(is_subtask, false) as is_subtask,

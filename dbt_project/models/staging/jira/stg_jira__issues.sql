@@ -21,7 +21,7 @@ issues_deduplicated as (
 final as (
 
     select
-        'jira' as source,
+        'jira' as "source",
         id as issue_id,
         key as issue_key,
         instance_url,

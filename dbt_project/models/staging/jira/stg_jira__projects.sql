@@ -18,7 +18,7 @@ projects_deduplicated as (
 final as (
 
     select
-        'jira' as source,
+        'jira' as "source",
         id as project_id,
         key as project_key,
         name as project_name,

@@ -22,7 +22,7 @@ resolution_items as (
 final as (
 
     select
-        'jira' as source,
+        'jira' as "source",
         {{ dbt.concat(['issue_id', "'-'", 'history_id']) }} as change_id,
         issue_id,
         history_id,

@@ -18,7 +18,7 @@ statuses_deduplicated as (
 final as (
 
     select
-        'jira' as source,
+        'jira' as "source",
         id as status_id,
         name as status_name,
         status_category_key,

@@ -1,0 +1,584 @@
+{%- set window_days = var('missing_wait_states_window_days', 90) -%}
+{%- set efficiency_threshold = var('missing_wait_states_efficiency_threshold', 0.99) -%}
+{%- set queue_words = [
+    'ready', 'review', 'to do', 'todo', 'selected', 'backlog', 'awaiting', 'waiting', 'pending', 'queue',
+    'queued', 'test', 'testing', 'qa', 'approval', 'approve', 'deploy', 'release', 'hold', 'blocked',
+    'verify', 'verification', 'validation', 'accept', 'acceptance', 'staging', 'merge',
+] -%}
+{%- set window_start = dbt.dateadd('day', -1 * window_days, as_of_timestamp()) -%}
+{%- set run_started = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+{%- set flow_state_seed = 'dbt_project/seeds/flow_state_mappings.csv' -%}
+{%- set item_type_seed = 'dbt_project/seeds/flow_item_type_mappings.csv' -%}
+
+with
+
+fct_state_intervals as (
+
+    select * from {{ ref('fct_state_intervals') }}
+
+),
+
+fct_flow_items as (
+
+    select * from {{ ref('fct_flow_items') }}
+
+),
+
+int_status_changes_sequenced as (
+
+    select * from {{ ref('int_status_changes_sequenced') }}
+
+),
+
+int_work_items_unioned as (
+
+    select * from {{ ref('int_work_items_unioned') }}
+
+),
+
+-- missing_wait_states: the tool states flow items were in during the window, and how they are mapped
+
+window_stays as (
+
+    select
+        source,
+        project_key,
+        item_id,
+        value_stream,
+        item_type,
+        tool_state,
+        tool_state_flow_state,
+        {{ fractional_hours_between(
+            'greatest(entered_at, ' ~ window_start ~ ')',
+            'coalesce(exited_at, ' ~ as_of_timestamp() ~ ')'
+        ) }} as window_hours
+    from fct_state_intervals
+    where
+        flow_item_type in ({{ metrics_flow_item_types_sql() }})
+        and entered_at < {{ as_of_timestamp() }}
+        and coalesce(exited_at, {{ as_of_timestamp() }}) > {{ window_start }}
+
+),
+
+window_states as (
+
+    select
+        value_stream,
+        source,
+        tool_state,
+        min(tool_state_flow_state) as tool_state_flow_state,
+        count(distinct item_id) as items,
+        sum(window_hours) as window_hours,
+        max(case when tool_state_flow_state = 'waiting' then 1 else 0 end) as is_waiting
+    from window_stays
+    group by value_stream, source, tool_state
+
+),
+
+{# A workflow is an item type's set of tool states inside a value stream and tracker. #}
+workflows as (
+
+    select
+        value_stream,
+        source,
+        item_type,
+        max(case when tool_state_flow_state = 'waiting' then 1 else 0 end) as has_waiting_state
+    from window_stays
+    group by value_stream, source, item_type
+
+),
+
+queue_suggestions as (
+
+    select distinct
+        source,
+        project_key,
+        value_stream,
+        tool_state
+    from window_stays
+    where
+        tool_state_flow_state in ('new', 'active')
+        and {{ says_any_word('tool_state', queue_words) }}
+
+),
+
+window_efficiency as (
+
+    select
+        value_stream,
+        source,
+        count(*) as completed_items,
+        sum(active_time_days) / nullif(sum(flow_time_days), 0) as flow_efficiency
+    from fct_flow_items
+    where
+        flow_item_type in ({{ metrics_flow_item_types_sql() }})
+        and is_done
+        and flow_time_days is not null
+        and completed_at > {{ window_start }}
+        and completed_at <= {{ as_of_timestamp() }}
+    group by value_stream, source
+
+),
+
+value_stream_waits as (
+
+    select
+        value_stream,
+        source,
+        max(is_waiting) as has_waiting_state,
+        {{ dbt.listagg(
+            dbt.concat([
+                "'`'", 'tool_state', "'` ('", 'coalesce(tool_state_flow_state, ' ~ "'unmapped'" ~ ')',
+                "', '", 'cast(items as ' ~ dbt.type_string() ~ ')', "' items, '",
+                'cast(round(cast(window_hours as ' ~ dbt.type_numeric() ~ '), 1) as ' ~ dbt.type_string() ~ ')',
+                "' h)'"
+            ]),
+            "', '",
+            'order by window_hours desc, tool_state'
+        ) }} as states_seen
+    from window_states
+    group by value_stream, source
+
+),
+
+workflows_without_waiting as (
+
+    select
+        value_stream,
+        source,
+        {{ dbt.listagg(dbt.concat(["'`'", 'item_type', "'`'"]), "', '", 'order by item_type') }} as item_types
+    from workflows
+    where has_waiting_state = 0
+    group by value_stream, source
+
+),
+
+value_stream_suggestions as (
+
+    select
+        value_stream,
+        source,
+        {{ dbt.listagg(
+            dbt.concat(["'`'", 'source', "','", 'project_key', "',,'", 'tool_state', "',waiting`'"]),
+            "', '",
+            'order by project_key, tool_state'
+        ) }} as suggested_rows
+    from queue_suggestions
+    group by value_stream, source
+
+),
+
+missing_wait_states as (
+
+    select
+        'missing_wait_states' as check_name,
+        'warn' as severity,
+        value_stream_waits.value_stream,
+        value_stream_waits.source,
+        cast(null as {{ dbt.type_string() }}) as item_id,
+        cast(null as {{ dbt.type_string() }}) as item_key,
+        cast(null as {{ dbt.type_string() }}) as subject,
+        {{ dbt.concat([
+            "'Value stream `'", 'value_stream_waits.value_stream', "'` ('", 'value_stream_waits.source', "') '",
+            "case when value_stream_waits.has_waiting_state = 0"
+            ~ " then 'has no tool state mapped waiting among the states its flow items were in during the last "
+            ~ window_days ~ " days'"
+            ~ " else 'shows an aggregate flow efficiency of '"
+            ~ " || cast(round(cast(100 * window_efficiency.flow_efficiency as " ~ dbt.type_numeric() ~ "), 1)"
+            ~ " as " ~ dbt.type_string() ~ ") || '% over the items completed in the last "
+            ~ window_days ~ " days' end",
+            "', so its flow efficiency cannot show waiting. '",
+            "coalesce('Workflows without a waiting state: ' || workflows_without_waiting.item_types || '. ', '')",
+            "'States seen: '", 'value_stream_waits.states_seen', "'. '",
+            "coalesce('Likely queues: add ' || value_stream_suggestions.suggested_rows || ' to "
+            ~ flow_state_seed ~ " (one row per queue state). ', "
+            ~ "'Map the states where work waits (queues, ready-for-X, review, awaiting) as waiting in "
+            ~ flow_state_seed ~ ". ')"
+        ]) }} as message,
+        cast(window_efficiency.flow_efficiency as {{ metrics_type_double() }}) as observed_value,
+        cast(null as {{ dbt.type_string() }}) as project_key
+    from value_stream_waits
+    left join window_efficiency
+        on
+            value_stream_waits.value_stream = window_efficiency.value_stream
+            and value_stream_waits.source = window_efficiency.source
+    left join workflows_without_waiting
+        on
+            value_stream_waits.value_stream = workflows_without_waiting.value_stream
+            and value_stream_waits.source = workflows_without_waiting.source
+    left join value_stream_suggestions
+        on
+            value_stream_waits.value_stream = value_stream_suggestions.value_stream
+            and value_stream_waits.source = value_stream_suggestions.source
+    where
+        value_stream_waits.has_waiting_state = 0
+        or window_efficiency.flow_efficiency >= {{ efficiency_threshold }}
+
+),
+
+-- unmapped_state: one finding per value stream, project and tool state, counting the items affected
+
+unmapped_states as (
+
+    select
+        'unmapped_state' as check_name,
+        'warn' as severity,
+        value_stream,
+        source,
+        cast(null as {{ dbt.type_string() }}) as item_id,
+        cast(null as {{ dbt.type_string() }}) as item_key,
+        tool_state as subject,
+        {{ dbt.concat([
+            "'Tool state `'", 'tool_state', "'` of '", 'source', "' project '", 'project_key',
+            "' (value stream `'", 'value_stream', "'`) maps to no flow state; '",
+            'cast(count(distinct item_id) as ' ~ dbt.type_string() ~ ')',
+            "' items were in it. Add a row `'", 'source', "','", 'project_key', "',,'", 'tool_state',
+            "',<new|waiting|active|done|canceled>` to " ~ flow_state_seed ~ ".'"
+        ]) }} as message,
+        cast(count(distinct item_id) as {{ metrics_type_double() }}) as observed_value,
+        project_key
+    from fct_state_intervals
+    where
+        not is_state_mapped
+        and coalesce(flow_item_type, '') != 'none'
+    group by value_stream, source, project_key, tool_state
+
+),
+
+-- unmapped_item_type: one finding per value stream, project and item type
+
+unmapped_item_types as (
+
+    select
+        'unmapped_item_type' as check_name,
+        'warn' as severity,
+        value_stream,
+        source,
+        cast(null as {{ dbt.type_string() }}) as item_id,
+        cast(null as {{ dbt.type_string() }}) as item_key,
+        item_type as subject,
+        {{ dbt.concat([
+            "'Item type `'", 'item_type', "'` of '", 'source', "' project '", 'project_key',
+            "' (value stream `'", 'value_stream', "'`) maps to no flow item type; '",
+            'cast(count(*) as ' ~ dbt.type_string() ~ ')',
+            "' items are left out of every metric. Add a row `'", 'source', "','", 'project_key', "','",
+            'item_type', "',,<feature|defect|risk|debt|none>` to " ~ item_type_seed ~ ".'"
+        ]) }} as message,
+        cast(count(*) as {{ metrics_type_double() }}) as observed_value,
+        project_key
+    from fct_flow_items
+    where not is_item_type_mapped
+    group by value_stream, source, project_key, item_type
+
+),
+
+-- done_without_active and created_in_progress: one finding per flow item
+
+item_paths as (
+
+    select
+        source,
+        item_id,
+        max(case when flow_state = 'active' then 1 else 0 end) as has_active_stay,
+        {{ dbt.listagg(dbt.concat(["'`'", 'tool_state', "'`'"]), "' > '", 'order by interval_index') }} as tool_state_path
+    from fct_state_intervals
+    where flow_item_type in ({{ metrics_flow_item_types_sql() }})
+    group by source, item_id
+
+),
+
+done_without_active as (
+
+    select
+        'done_without_active' as check_name,
+        'warn' as severity,
+        fct_flow_items.value_stream,
+        fct_flow_items.source,
+        fct_flow_items.item_id,
+        fct_flow_items.item_key,
+        fct_flow_items.current_tool_state as subject,
+        {{ dbt.concat([
+            "'`'", 'fct_flow_items.item_key', "'` reached done without an active stay (states: '",
+            'item_paths.tool_state_path',
+            "'), so it has no active time. If one of those states means someone works on the item, add a row `'",
+            'fct_flow_items.source', "','", 'fct_flow_items.project_key',
+            "',,<state>,active` to " ~ flow_state_seed ~ ".'"
+        ]) }} as message,
+        cast(fct_flow_items.flow_time_days as {{ metrics_type_double() }}) as observed_value,
+        fct_flow_items.project_key
+    from fct_flow_items
+    inner join item_paths
+        on
+            fct_flow_items.source = item_paths.source
+            and fct_flow_items.item_id = item_paths.item_id
+    where
+        fct_flow_items.is_done
+        and item_paths.has_active_stay = 0
+
+),
+
+first_stays as (
+
+    select
+        source,
+        item_id,
+        project_key,
+        tool_state,
+        flow_state,
+        entered_at
+    from fct_state_intervals
+    where
+        flow_item_type in ({{ metrics_flow_item_types_sql() }})
+        and interval_index = 1
+        and flow_state in ('waiting', 'active')
+
+),
+
+created_in_progress as (
+
+    select
+        'created_in_progress' as check_name,
+        'warn' as severity,
+        fct_flow_items.value_stream,
+        fct_flow_items.source,
+        fct_flow_items.item_id,
+        fct_flow_items.item_key,
+        first_stays.tool_state as subject,
+        {{ dbt.concat([
+            "'`'", 'fct_flow_items.item_key', "'` was created directly in `'", 'first_stays.tool_state',
+            "'` ('", 'first_stays.flow_state', "'), so its flow time starts at creation. If new work lands in `'",
+            'first_stays.tool_state', "'` before anyone commits to it, add a row `'", 'first_stays.source', "','",
+            'first_stays.project_key', "',,'", 'first_stays.tool_state', "',new` to " ~ flow_state_seed ~ ".'"
+        ]) }} as message,
+        cast(null as {{ metrics_type_double() }}) as observed_value,
+        fct_flow_items.project_key
+    from first_stays
+    inner join fct_flow_items
+        on
+            first_stays.source = fct_flow_items.source
+            and first_stays.item_id = fct_flow_items.item_id
+
+),
+
+-- incomplete_history: an error for the item, never a stop of the run
+
+incomplete_history as (
+
+    select
+        'incomplete_history' as check_name,
+        'error' as severity,
+        value_stream,
+        source,
+        item_id,
+        item_key,
+        cast(null as {{ dbt.type_string() }}) as subject,
+        {{ dbt.concat([
+            "'`'", 'item_key', "'`: the tracker reported '",
+            'cast(history_reported_count as ' ~ dbt.type_string() ~ ')', "' history entries but '",
+            'cast(history_loaded_count as ' ~ dbt.type_string() ~ ')',
+            "' were loaded, so its intervals may be wrong. Re-run the '", 'source',
+            "' ingestion for this item; if it persists, check that the source pages the full changelog.'"
+        ]) }} as message,
+        cast(history_reported_count - history_loaded_count as {{ metrics_type_double() }}) as observed_value,
+        project_key
+    from fct_flow_items
+    where history_loaded_count < history_reported_count
+
+),
+
+-- inconsistent_transition and invalid_timestamp: one finding per status change
+
+status_changes as (
+
+    select
+        int_status_changes_sequenced.source,
+        int_status_changes_sequenced.item_id,
+        int_status_changes_sequenced.change_id,
+        int_status_changes_sequenced.changed_at,
+        int_status_changes_sequenced.from_tool_state,
+        int_status_changes_sequenced.to_tool_state,
+        int_status_changes_sequenced.reconstructed_from_tool_state,
+        int_status_changes_sequenced.is_inconsistent_transition,
+        int_status_changes_sequenced.is_before_creation,
+        fct_flow_items.value_stream,
+        fct_flow_items.project_key,
+        fct_flow_items.item_key,
+        fct_flow_items.created_at
+    from int_status_changes_sequenced
+    inner join fct_flow_items
+        on
+            int_status_changes_sequenced.source = fct_flow_items.source
+            and int_status_changes_sequenced.item_id = fct_flow_items.item_id
+    where
+        int_status_changes_sequenced.is_inconsistent_transition
+        or int_status_changes_sequenced.is_before_creation
+        or int_status_changes_sequenced.changed_at > {{ run_started }}
+
+),
+
+inconsistent_transitions as (
+
+    select
+        'inconsistent_transition' as check_name,
+        'warn' as severity,
+        value_stream,
+        source,
+        item_id,
+        item_key,
+        change_id as subject,
+        {{ dbt.concat([
+            "'`'", 'item_key', "'`: status change '", 'change_id', "' at '",
+            'cast(changed_at as ' ~ dbt.type_string() ~ ')', "' moves from `'",
+            "coalesce(from_tool_state, '')", "'` but the history had the item in `'",
+            "coalesce(reconstructed_from_tool_state, '')", "'`; a new stay starts at `'",
+            "coalesce(to_tool_state, '')",
+            "'`. Usually a bulk workflow migration: no change needed unless many items are affected, '",
+            "'then map the old and new state names alike in " ~ flow_state_seed ~ ".'"
+        ]) }} as message,
+        cast(null as {{ metrics_type_double() }}) as observed_value,
+        project_key
+    from status_changes
+    where is_inconsistent_transition
+
+),
+
+invalid_change_timestamps as (
+
+    select
+        'invalid_timestamp' as check_name,
+        'warn' as severity,
+        value_stream,
+        source,
+        item_id,
+        item_key,
+        change_id as subject,
+        {{ dbt.concat([
+            "'`'", 'item_key', "'`: status change '", 'change_id', "' is dated '",
+            'cast(changed_at as ' ~ dbt.type_string() ~ ')',
+            "case when is_before_creation then ', before the item was created ('"
+            ~ " || cast(created_at as " ~ dbt.type_string() ~ ") || '); it is counted at creation'"
+            ~ " else ', in the future (after this run started); it is ignored until then' end",
+            "'. Check the clock or time zone of the '", 'source', "' instance and its export.'"
+        ]) }} as message,
+        cast(null as {{ metrics_type_double() }}) as observed_value,
+        project_key
+    from status_changes
+    where
+        is_before_creation
+        or changed_at > {{ run_started }}
+
+),
+
+invalid_item_timestamps as (
+
+    select
+        'invalid_timestamp' as check_name,
+        'warn' as severity,
+        fct_flow_items.value_stream,
+        int_work_items_unioned.source,
+        int_work_items_unioned.item_id,
+        int_work_items_unioned.item_key,
+        'created_at' as subject,
+        {{ dbt.concat([
+            "'`'", 'int_work_items_unioned.item_key', "'`: created at '",
+            'cast(int_work_items_unioned.created_at as ' ~ dbt.type_string() ~ ')',
+            "', in the future (after this run started). Check the clock or time zone of the '",
+            'int_work_items_unioned.source', "' instance and its export.'"
+        ]) }} as message,
+        cast(null as {{ metrics_type_double() }}) as observed_value,
+        int_work_items_unioned.project_key
+    from int_work_items_unioned
+    left join fct_flow_items
+        on
+            int_work_items_unioned.source = fct_flow_items.source
+            and int_work_items_unioned.item_id = fct_flow_items.item_id
+    where int_work_items_unioned.created_at > {{ run_started }}
+
+),
+
+-- stale_source: the newest raw record of each source, against as-of
+
+source_freshness as (
+
+    select
+        source,
+        max(updated_at) as newest_record_at,
+        {{ fractional_hours_between('max(updated_at)', as_of_timestamp()) }} as hours_since_newest_record
+    from int_work_items_unioned
+    group by source
+
+),
+
+stale_sources as (
+
+    select
+        'stale_source' as check_name,
+        'warn' as severity,
+        'all' as value_stream,
+        source,
+        cast(null as {{ dbt.type_string() }}) as item_id,
+        cast(null as {{ dbt.type_string() }}) as item_key,
+        source as subject,
+        {{ dbt.concat([
+            "'The newest '", 'source', "' record was updated at '",
+            'cast(newest_record_at as ' ~ dbt.type_string() ~ ')', "', '",
+            'cast(round(cast(hours_since_newest_record as ' ~ dbt.type_numeric() ~ '), 1) as '
+            ~ dbt.type_string() ~ ')',
+            "' hours before as-of (limit " ~ var('stale_source_hours', 36) ~ " h, var stale_source_hours). '",
+            "'Check that the '", 'source', "' ingestion ran and that its credentials still work.'"
+        ]) }} as message,
+        cast(hours_since_newest_record as {{ metrics_type_double() }}) as observed_value,
+        cast(null as {{ dbt.type_string() }}) as project_key
+    from source_freshness
+    where hours_since_newest_record > {{ var('stale_source_hours', 36) }}
+
+),
+
+findings as (
+
+    select * from missing_wait_states
+    union all
+    select * from unmapped_states
+    union all
+    select * from unmapped_item_types
+    union all
+    select * from done_without_active
+    union all
+    select * from created_in_progress
+    union all
+    select * from incomplete_history
+    union all
+    select * from inconsistent_transitions
+    union all
+    select * from invalid_change_timestamps
+    union all
+    select * from invalid_item_timestamps
+    union all
+    select * from stale_sources
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat([
+            'check_name', "'|'", "coalesce(value_stream, '')", "'|'", "coalesce(source, '')", "'|'",
+            "coalesce(project_key, '')", "'|'", "coalesce(item_id, '')", "'|'", "coalesce(subject, '')"
+        ])) }} as finding_id,
+        check_name,
+        severity,
+        value_stream,
+        source,
+        project_key,
+        item_id,
+        item_key,
+        subject,
+        message,
+        observed_value,
+        cast('{{ var("run_id", invocation_id) }}' as {{ dbt.type_string() }}) as run_id,
+        {{ as_of_timestamp() }} as found_at
+    from findings
+
+)
+
+select * from final
