@@ -1,6 +1,5 @@
 """The warehouse's assets: raw Jira tables landed by dlt, then every dbt model, seed and test."""
 
-
 import time
 from collections.abc import Iterator
 from typing import Any

@@ -67,6 +67,12 @@ select * exclude (recency) from ranked where recency <= $periods order by value_
 """
 
 
+def _console() -> Console:
+    """A console wide enough for the metric table even when output goes to a pipe or a CI log."""
+    console = Console()
+    return console if console.is_terminal else Console(width=150)
+
+
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
@@ -112,7 +118,7 @@ def print_summary(
     if output_format == "json":
         print(json.dumps(rows, default=str, indent=2))
         return
-    console = Console()
+    console = _console()
     if not rows:
         console.print("No metrics yet for that selection.")
         return
@@ -143,7 +149,7 @@ def findings_rows(path: Path) -> list[dict]:
 
 def print_findings(path: Path, console: Console | None = None) -> None:
     """Data-quality findings grouped by check and value stream, the missing-wait-states ones first."""
-    console = console or Console()
+    console = console or _console()
     rows = findings_rows(path)
     if not rows:
         console.print("Data quality: no findings.")

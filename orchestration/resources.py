@@ -70,11 +70,19 @@ def jira_is_configured() -> bool:
     return bool(dlt.config.get("sources.jira.base_url"))
 
 
-class TrackerResource(ConfigurableResource):
-    """Which tracker to ingest: the configured Jira, or else the built-in demo tracker on 127.0.0.1."""
+DEFAULT_DEMO_ISSUES = 3000
+DEFAULT_DEMO_SEED = 7
 
-    demo_issues: int = 3000
-    demo_seed: int = 7
+
+class TrackerResource(ConfigurableResource):
+    """Which tracker to ingest: the configured Jira, or else the built-in demo tracker on 127.0.0.1.
+
+    The demo's size, seed and anchor day come from the fields, else `VSM_DEMO_ISSUES`, `VSM_DEMO_SEED`
+    and `VSM_DEMO_ANCHOR` (an ISO date; default today), else 3000 issues with seed 7.
+    """
+
+    demo_issues: int = 0
+    demo_seed: int = 0
     demo_anchor: str = ""
 
     @contextmanager
@@ -85,16 +93,19 @@ class TrackerResource(ConfigurableResource):
             return
         from ingestion.demo import DemoOrganisation, DemoTracker
 
-        anchor = datetime.fromisoformat(self.demo_anchor) if self.demo_anchor else None
+        issues = self.demo_issues or int(os.environ.get("VSM_DEMO_ISSUES") or DEFAULT_DEMO_ISSUES)
+        seed = self.demo_seed or int(os.environ.get("VSM_DEMO_SEED") or DEFAULT_DEMO_SEED)
+        anchor_text = self.demo_anchor or os.environ.get("VSM_DEMO_ANCHOR") or ""
+        anchor = datetime.fromisoformat(anchor_text) if anchor_text else None
         if anchor is not None and anchor.tzinfo is None:
             anchor = anchor.replace(tzinfo=UTC)
-        organisation = DemoOrganisation(seed=self.demo_seed, issues=self.demo_issues, anchor=anchor)
+        organisation = DemoOrganisation(seed=seed, issues=issues, anchor=anchor)
         with DemoTracker(organisation) as tracker:
             get_dagster_logger().info(
                 "No Jira configured (SOURCES__JIRA__BASE_URL unset): reading the demo tracker at %s "
                 "(%d issues, seed %d)",
                 tracker.url,
-                self.demo_issues,
-                self.demo_seed,
+                issues,
+                seed,
             )
             yield {"base_url": tracker.url, "email": tracker.email, "api_token": tracker.api_token}

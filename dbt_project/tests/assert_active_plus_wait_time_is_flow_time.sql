@@ -44,10 +44,10 @@ clipped_intervals as (
         on
             completed_flow_items.source = fct_state_intervals.source
             and completed_flow_items.item_id = fct_state_intervals.item_id
-            and fct_state_intervals.entered_at < completed_flow_items.completed_at
+            and completed_flow_items.completed_at > fct_state_intervals.entered_at
             and (
                 fct_state_intervals.exited_at is null
-                or fct_state_intervals.exited_at > completed_flow_items.work_started_at
+                or completed_flow_items.work_started_at < fct_state_intervals.exited_at
             )
 
 ),

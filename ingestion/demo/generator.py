@@ -13,6 +13,7 @@ import math
 import random
 import re
 import statistics
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -56,6 +57,8 @@ _UNSTARTED_MEDIAN_HOURS: Final = 120.0
 FIRST_ISSUE_ID: Final = 10000
 # History ids are `FIRST_ISSUE_ID + index * stride + position`: globally unique, increasing within an issue.
 HISTORY_ID_STRIDE: Final = 1000
+# Issues per block in the memo of each block's latest `updated`.
+UPDATED_BLOCK: Final = 1024
 
 _MINUTE_MS: Final = 60_000
 _HOUR_MS: Final = 3_600_000
@@ -78,6 +81,8 @@ _STREAM_HISTORY: Final = 3
 _STREAM_CHATTY: Final = 4
 _STREAM_CHANGED: Final = 5
 _STREAM_CHANGE_TIME: Final = 6
+_CHANGE_PERIOD: Final = 10_000
+_CHANGE_PRIME: Final = 7919
 _STREAM_CYCLE: Final = 7
 _STREAM_PARENT: Final = 8
 _STREAM_EPIC_LINK: Final = 9
@@ -322,6 +327,14 @@ class DemoOrganisation:
             for issue_type in ISSUE_TYPES
         }
         self.plan = lru_cache(maxsize=cache_size)(self._build_plan)
+        # Small memos (a few percent of issues, one int each) so repeated incremental searches stay fast.
+        self._in_flight_updated: dict[int, int] = {}
+        self._block_max = lru_cache(maxsize=None)(self._compute_block_max)
+        self._change_share, self._change_offset, self._change_residues = self._changed_pattern()
+
+    @property
+    def anchor_ms(self) -> int:
+        return self._anchor_ms
 
     def __len__(self) -> int:
         return self.issues
@@ -417,9 +430,32 @@ class DemoOrganisation:
             return ISSUE_TYPES_BY_NAME["Task"]
         return raw
 
+    def _changed_pattern(self) -> tuple[int, int, tuple[int, ...]]:
+        """Changed issues are `(index * prime + offset) % period < share`: spread out, and enumerable."""
+        share = round(self.changed_fraction * _CHANGE_PERIOD)
+        offset = self._hash(0, _STREAM_CHANGED) % _CHANGE_PERIOD
+        inverse = pow(_CHANGE_PRIME, -1, _CHANGE_PERIOD)
+        residues = sorted(((r - offset) * inverse) % _CHANGE_PERIOD for r in range(share))
+        return share, offset, tuple(residues)
+
     def is_changed(self, index: int) -> bool:
-        """Whether the daily change touches this issue (a hash, so the choice is stable and O(1))."""
-        return self.changed_fraction > 0 and self._unit(index, _STREAM_CHANGED) < self.changed_fraction
+        """Whether the daily change touches this issue (arithmetic, so the choice is stable and O(1))."""
+        return (index * _CHANGE_PRIME + self._change_offset) % _CHANGE_PERIOD < self._change_share
+
+    def changed_indices(self, start: int, stop: int) -> Iterator[int]:
+        """The changed issues in [start, stop), in order, without looking at the others."""
+        if not self._change_residues:
+            return
+        base = (start // _CHANGE_PERIOD) * _CHANGE_PERIOD
+        position = bisect.bisect_left(self._change_residues, start - base)
+        while True:
+            if position == len(self._change_residues):
+                base, position = base + _CHANGE_PERIOD, 0
+            index = base + self._change_residues[position]
+            if index >= min(stop, self.issues):
+                return
+            yield index
+            position += 1
 
     def change_ms(self, index: int) -> int:
         return self._change_ms + self._hash(index, _STREAM_CHANGE_TIME) % _HOUR_MS
@@ -444,6 +480,13 @@ class DemoOrganisation:
         span = min(max(int(hours * _HOUR_MS), _HOUR_MS), MAX_ACTIVITY_DAYS * _DAY_MS)
         return self._created_from(index, facts) + span
 
+    def coarse_updated_bounds(self, index: int) -> tuple[int, int]:
+        """The cheapest bounds of `updated` (two hashes): enough to reject most issues of a late cursor."""
+        if self.is_changed(index):
+            moment = self.change_ms(index)
+            return moment, moment
+        return self.created_ms(index), self._anchor_ms
+
     def updated_bounds(self, index: int) -> tuple[int, int]:
         """Cheap bounds of `updated`: equal (so exact) unless the item is still in flight at the anchor."""
         if self.is_changed(index):
@@ -455,8 +498,26 @@ class DemoOrganisation:
         return self.created_ms(index), self._anchor_ms
 
     def updated_ms(self, index: int) -> int:
+        """The issue's `updated`; only items in flight at the anchor need their history built (once)."""
         low, high = self.updated_bounds(index)
-        return low if low == high else self.plan(index).updated_ms
+        if low == high:
+            return low
+        known = self._in_flight_updated.get(index)
+        if known is None:
+            known = self._in_flight_updated[index] = self.plan(index).updated_ms
+        return known
+
+    def block_max_updated_ms(self, block: int) -> int:
+        """The latest `updated` among the unchanged issues of block `block` (of UPDATED_BLOCK issues).
+
+        A search skips a whole block whose maximum is below its cursor, and visits only its changed issues.
+        """
+        return self._block_max(block)
+
+    def _compute_block_max(self, block: int) -> int:
+        start = block * UPDATED_BLOCK
+        indices = range(start, min(start + UPDATED_BLOCK, self.issues))
+        return max((self.updated_ms(i) for i in indices if not self.is_changed(i)), default=0)
 
     def first_index_created_at_or_after(self, moment_ms: int) -> int:
         """The first index created at or after `moment_ms` (creation is monotone in the index)."""

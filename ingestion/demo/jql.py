@@ -73,12 +73,23 @@ class Query:
                 if not time_filter.accepts(org.created_ms(index)):
                     return False
                 continue
-            verdict = time_filter.decided_by(*org.updated_bounds(index))
+            verdict = time_filter.decided_by(*org.coarse_updated_bounds(index))
+            if verdict is None:
+                verdict = time_filter.decided_by(*org.updated_bounds(index))
             if verdict is None:
                 verdict = time_filter.accepts(org.updated_ms(index))
             if not verdict:
                 return False
         return True
+
+    def updated_floor(self) -> int | None:
+        """The earliest `updated` any match can have, or None when no filter bounds it from below."""
+        floors = [
+            f.moment_ms + (1 if f.op == ">" else 0)
+            for f in self.time_filters
+            if f.field == "updated" and f.op in {">=", ">", "="}
+        ]
+        return max(floors) if floors else None
 
     def scan_range(self, org: DemoOrganisation) -> tuple[int, int]:
         """The index range outside which no issue can match, so scans start late and stop early."""

@@ -18,7 +18,7 @@ import re
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -26,7 +26,7 @@ from typing import Any, Final, Literal
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from .faults import FaultPlan, FaultRule
-from .generator import DemoOrganisation, History
+from .generator import MAX_ACTIVITY_DAYS, UPDATED_BLOCK, DemoOrganisation, History
 from .jql import JqlError, Query, parse_jql
 
 logger = logging.getLogger(__name__)
@@ -142,7 +142,9 @@ class DemoTracker:
         self.faults = faults or FaultPlan()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        # Data Center pages by startAt: remember where each page ended and each query's total.
         self._datacenter_positions: dict[tuple[str, int], int] = {}
+        self._datacenter_totals: dict[str, int] = {}
         self._lock = threading.Lock()
 
     @property
@@ -340,7 +342,12 @@ class DemoTracker:
                     self._datacenter_positions.clear()
                 self._datacenter_positions[(jql, start_at + len(found))] = resume
         issues = [self._issue(index, wanted, "changelog" in expand, embedded=None) for index in found]
-        total = _count(self.org, query)
+        with self._lock:
+            total = self._datacenter_totals.get(jql)
+        if total is None:
+            total = _count(self.org, query)
+            with self._lock:
+                self._datacenter_totals[jql] = total
         return Response(
             200,
             {
@@ -360,7 +367,7 @@ class DemoTracker:
             return known
         start, stop = query.scan_range(self.org)
         skipped = 0
-        for index in range(start, stop):
+        for index in _candidates(self.org, query, start, stop):
             if query.matches(self.org, index):
                 if skipped == start_at:
                     return index
@@ -484,20 +491,45 @@ def _scan(
     It looks one match ahead so that `isLast` is exact, and stops early after `budget` examined issues.
     """
     found: list[int] = []
-    limit = stop if budget is None else min(stop, start + budget)
-    index = start
-    while index < limit:
+    for examined, index in enumerate(_candidates(org, query, start, stop)):
+        if budget is not None and examined >= budget:
+            return found, index
         if query.matches(org, index):
             if len(found) == size:
                 return found, index
             found.append(index)
-        index += 1
-    return found, (index if index < stop else None)
+    return found, None
+
+
+def _candidates(org: DemoOrganisation, query: Query, start: int, stop: int) -> Iterator[int]:
+    """The indices worth checking, in order.
+
+    With an `updated` cursor, only the daily-changed issues are visited where nothing else can match: before
+    the activity window, after the anchor, or in a block whose issues all changed last before the cursor.
+    """
+    floor = query.updated_floor()
+    if floor is None:
+        yield from range(start, stop)
+        return
+    window = org.first_index_created_at_or_after(floor - MAX_ACTIVITY_DAYS * 86_400_000)
+    index = start
+    while index < stop:
+        if floor > org.anchor_ms or index < window:
+            end = stop if floor > org.anchor_ms else min(window, stop)
+            yield from org.changed_indices(index, end)
+            index = end
+            continue
+        block_end = min(stop, (index // UPDATED_BLOCK + 1) * UPDATED_BLOCK)
+        if org.block_max_updated_ms(index // UPDATED_BLOCK) < floor:
+            yield from org.changed_indices(index, block_end)
+        else:
+            yield from range(index, block_end)
+        index = block_end
 
 
 def _count(org: DemoOrganisation, query: Query) -> int:
     start, stop = query.scan_range(org)
-    return sum(1 for index in range(start, stop) if query.matches(org, index))
+    return sum(1 for index in _candidates(org, query, start, stop) if query.matches(org, index))
 
 
 def _field_set(value: Any) -> set[str] | None:

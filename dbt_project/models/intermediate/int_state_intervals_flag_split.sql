@@ -160,7 +160,7 @@ intervals_split_by_flag as (
             )
             and (
                 int_status_intervals_mapped.exited_at is null
-                or flag_periods.flagged_from < int_status_intervals_mapped.exited_at
+                or int_status_intervals_mapped.exited_at > flag_periods.flagged_from
             )
 
 ),

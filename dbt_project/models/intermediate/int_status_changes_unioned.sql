@@ -20,10 +20,10 @@ jira_status_changes as (
         stg_jira__status_changes.change_id,
         stg_jira__status_changes.history_sequence as change_sequence,
         stg_jira__status_changes.changed_at,
-        coalesce(from_statuses.status_name, stg_jira__status_changes.from_status_name) as from_tool_state,
         from_statuses.status_category_key as from_tool_state_category,
-        coalesce(to_statuses.status_name, stg_jira__status_changes.to_status_name) as to_tool_state,
-        to_statuses.status_category_key as to_tool_state_category
+        to_statuses.status_category_key as to_tool_state_category,
+        coalesce(from_statuses.status_name, stg_jira__status_changes.from_status_name) as from_tool_state,
+        coalesce(to_statuses.status_name, stg_jira__status_changes.to_status_name) as to_tool_state
     from stg_jira__status_changes
     left join stg_jira__statuses as from_statuses
         on stg_jira__status_changes.from_status_id = from_statuses.status_id

@@ -73,7 +73,7 @@ resolution_changes_before_entry as (
         on
             int_status_intervals_built.source = resolution_changes_ordered.source
             and int_status_intervals_built.item_id = resolution_changes_ordered.item_id
-            and resolution_changes_ordered.changed_at <= int_status_intervals_built.entered_at
+            and int_status_intervals_built.entered_at >= resolution_changes_ordered.changed_at
             and resolution_changes_ordered.changed_at <= {{ as_of_timestamp() }}
 
 ),

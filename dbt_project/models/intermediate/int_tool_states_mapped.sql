@@ -98,11 +98,11 @@ explicit_mappings_ranked as (
             and lower(trim(tool_states_distinct.tool_state)) = lower(trim(flow_state_mappings.tool_state))
             and (
                 flow_state_mappings.project_key is null
-                or flow_state_mappings.project_key = tool_states_distinct.project_key
+                or tool_states_distinct.project_key = flow_state_mappings.project_key
             )
             and (
                 flow_state_mappings.item_type is null
-                or lower(trim(flow_state_mappings.item_type)) = lower(trim(tool_states_distinct.item_type))
+                or lower(trim(tool_states_distinct.item_type)) = lower(trim(flow_state_mappings.item_type))
             )
 
 ),

@@ -9,10 +9,10 @@ stg_jira__issue_labels as (
 jira_work_item_labels as (
 
     select
-        {{ dbt.concat(['source', "'|'", 'issue_label_id']) }} as work_item_label_id,
         source,
         issue_id as item_id,
-        label
+        label_name,
+        {{ dbt.concat(['source', "'|'", 'issue_label_id']) }} as work_item_label_id
     from stg_jira__issue_labels
 
 ),

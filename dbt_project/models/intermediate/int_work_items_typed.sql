@@ -43,7 +43,7 @@ label_overrides_ranked as (
             order by
                 case when flow_item_type_mappings.project_key is null then 1 else 0 end asc,
                 case when flow_item_type_mappings.item_type is null then 1 else 0 end asc,
-                lower(int_work_item_labels_unioned.label) asc,
+                lower(int_work_item_labels_unioned.label_name) asc,
                 flow_item_type_mappings.flow_item_type asc
         ) as override_rank
     from work_items_as_of
@@ -54,14 +54,14 @@ label_overrides_ranked as (
     inner join flow_item_type_mappings
         on
             work_items_as_of.source = flow_item_type_mappings.source
-            and lower(trim(int_work_item_labels_unioned.label)) = lower(trim(flow_item_type_mappings.label))
+            and lower(trim(int_work_item_labels_unioned.label_name)) = lower(trim(flow_item_type_mappings.label))
             and (
                 flow_item_type_mappings.project_key is null
-                or flow_item_type_mappings.project_key = work_items_as_of.project_key
+                or work_items_as_of.project_key = flow_item_type_mappings.project_key
             )
             and (
                 flow_item_type_mappings.item_type is null
-                or lower(trim(flow_item_type_mappings.item_type)) = lower(trim(work_items_as_of.item_type))
+                or lower(trim(work_items_as_of.item_type)) = lower(trim(flow_item_type_mappings.item_type))
             )
     where flow_item_type_mappings.label is not null
 
@@ -86,7 +86,7 @@ type_mappings_ranked as (
             and lower(trim(work_items_as_of.item_type)) = lower(trim(flow_item_type_mappings.item_type))
             and (
                 flow_item_type_mappings.project_key is null
-                or flow_item_type_mappings.project_key = work_items_as_of.project_key
+                or work_items_as_of.project_key = flow_item_type_mappings.project_key
             )
     where flow_item_type_mappings.label is null
 
@@ -132,12 +132,6 @@ final as (
         work_items_with_flow_item_type.item_type,
         work_items_with_flow_item_type.flow_item_type,
         work_items_with_flow_item_type.item_type_mapping_origin,
-        work_items_with_flow_item_type.flow_item_type is not null as is_item_type_mapped,
-        coalesce(
-            work_items_with_flow_item_type.flow_item_type in ('feature', 'defect', 'risk', 'debt'), false
-        ) as is_flow_item,
-        coalesce(value_stream_scopes.value_stream, work_items_with_flow_item_type.project_key) as value_stream,
-        coalesce(value_stream_scopes.portfolio, 'default') as portfolio,
         work_items_with_flow_item_type.labels,
         work_items_with_flow_item_type.parent_key,
         work_items_with_flow_item_type.created_at,
@@ -147,7 +141,13 @@ final as (
         work_items_with_flow_item_type.resolution,
         work_items_with_flow_item_type.is_flagged_now,
         work_items_with_flow_item_type.history_reported_count,
-        work_items_with_flow_item_type.history_loaded_count
+        work_items_with_flow_item_type.history_loaded_count,
+        work_items_with_flow_item_type.flow_item_type is not null as is_item_type_mapped,
+        coalesce(
+            work_items_with_flow_item_type.flow_item_type in ('feature', 'defect', 'risk', 'debt'), false
+        ) as is_flow_item,
+        coalesce(value_stream_scopes.value_stream, work_items_with_flow_item_type.project_key) as value_stream,
+        coalesce(value_stream_scopes.portfolio, 'default') as portfolio
     from work_items_with_flow_item_type
     left join value_stream_scopes
         on

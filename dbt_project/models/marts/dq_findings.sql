@@ -1,11 +1,3 @@
-{%- set window_days = var('missing_wait_states_window_days', 90) -%}
-{%- set efficiency_threshold = var('missing_wait_states_efficiency_threshold', 0.99) -%}
-{%- set queue_words = [
-    'ready', 'review', 'to do', 'todo', 'selected', 'backlog', 'awaiting', 'waiting', 'pending', 'queue',
-    'queued', 'test', 'testing', 'qa', 'approval', 'approve', 'deploy', 'release', 'hold', 'blocked',
-    'verify', 'verification', 'validation', 'accept', 'acceptance', 'staging', 'merge',
-] -%}
-{%- set window_start = dbt.dateadd('day', -1 * window_days, as_of_timestamp()) -%}
 {%- set run_started = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
 {%- set flow_state_seed = 'dbt_project/seeds/flow_state_mappings.csv' -%}
 {%- set item_type_seed = 'dbt_project/seeds/flow_item_type_mappings.csv' -%}
@@ -36,183 +28,9 @@ int_work_items_unioned as (
 
 ),
 
--- missing_wait_states: the tool states flow items were in during the window, and how they are mapped
+int_metrics_dq_missing_wait_states as (
 
-window_stays as (
-
-    select
-        source,
-        project_key,
-        item_id,
-        value_stream,
-        item_type,
-        tool_state,
-        tool_state_flow_state,
-        {{ fractional_hours_between(
-            'greatest(entered_at, ' ~ window_start ~ ')',
-            'coalesce(exited_at, ' ~ as_of_timestamp() ~ ')'
-        ) }} as window_hours
-    from fct_state_intervals
-    where
-        flow_item_type in ({{ metrics_flow_item_types_sql() }})
-        and entered_at < {{ as_of_timestamp() }}
-        and coalesce(exited_at, {{ as_of_timestamp() }}) > {{ window_start }}
-
-),
-
-window_states as (
-
-    select
-        value_stream,
-        source,
-        tool_state,
-        min(tool_state_flow_state) as tool_state_flow_state,
-        count(distinct item_id) as items,
-        sum(window_hours) as window_hours,
-        max(case when tool_state_flow_state = 'waiting' then 1 else 0 end) as is_waiting
-    from window_stays
-    group by value_stream, source, tool_state
-
-),
-
-{# A workflow is an item type's set of tool states inside a value stream and tracker. #}
-workflows as (
-
-    select
-        value_stream,
-        source,
-        item_type,
-        max(case when tool_state_flow_state = 'waiting' then 1 else 0 end) as has_waiting_state
-    from window_stays
-    group by value_stream, source, item_type
-
-),
-
-queue_suggestions as (
-
-    select distinct
-        source,
-        project_key,
-        value_stream,
-        tool_state
-    from window_stays
-    where
-        tool_state_flow_state in ('new', 'active')
-        and {{ says_any_word('tool_state', queue_words) }}
-
-),
-
-window_efficiency as (
-
-    select
-        value_stream,
-        source,
-        count(*) as completed_items,
-        sum(active_time_days) / nullif(sum(flow_time_days), 0) as flow_efficiency
-    from fct_flow_items
-    where
-        flow_item_type in ({{ metrics_flow_item_types_sql() }})
-        and is_done
-        and flow_time_days is not null
-        and completed_at > {{ window_start }}
-        and completed_at <= {{ as_of_timestamp() }}
-    group by value_stream, source
-
-),
-
-value_stream_waits as (
-
-    select
-        value_stream,
-        source,
-        max(is_waiting) as has_waiting_state,
-        {{ dbt.listagg(
-            dbt.concat([
-                "'`'", 'tool_state', "'` ('", 'coalesce(tool_state_flow_state, ' ~ "'unmapped'" ~ ')',
-                "', '", 'cast(items as ' ~ dbt.type_string() ~ ')', "' items, '",
-                'cast(round(cast(window_hours as ' ~ dbt.type_numeric() ~ '), 1) as ' ~ dbt.type_string() ~ ')',
-                "' h)'"
-            ]),
-            "', '",
-            'order by window_hours desc, tool_state'
-        ) }} as states_seen
-    from window_states
-    group by value_stream, source
-
-),
-
-workflows_without_waiting as (
-
-    select
-        value_stream,
-        source,
-        {{ dbt.listagg(dbt.concat(["'`'", 'item_type', "'`'"]), "', '", 'order by item_type') }} as item_types
-    from workflows
-    where has_waiting_state = 0
-    group by value_stream, source
-
-),
-
-value_stream_suggestions as (
-
-    select
-        value_stream,
-        source,
-        {{ dbt.listagg(
-            dbt.concat(["'`'", 'source', "','", 'project_key', "',,'", 'tool_state', "',waiting`'"]),
-            "', '",
-            'order by project_key, tool_state'
-        ) }} as suggested_rows
-    from queue_suggestions
-    group by value_stream, source
-
-),
-
-missing_wait_states as (
-
-    select
-        'missing_wait_states' as check_name,
-        'warn' as severity,
-        value_stream_waits.value_stream,
-        value_stream_waits.source,
-        cast(null as {{ dbt.type_string() }}) as item_id,
-        cast(null as {{ dbt.type_string() }}) as item_key,
-        cast(null as {{ dbt.type_string() }}) as subject,
-        {{ dbt.concat([
-            "'Value stream `'", 'value_stream_waits.value_stream', "'` ('", 'value_stream_waits.source', "') '",
-            "case when value_stream_waits.has_waiting_state = 0"
-            ~ " then 'has no tool state mapped waiting among the states its flow items were in during the last "
-            ~ window_days ~ " days'"
-            ~ " else 'shows an aggregate flow efficiency of '"
-            ~ " || cast(round(cast(100 * window_efficiency.flow_efficiency as " ~ dbt.type_numeric() ~ "), 1)"
-            ~ " as " ~ dbt.type_string() ~ ") || '% over the items completed in the last "
-            ~ window_days ~ " days' end",
-            "', so its flow efficiency cannot show waiting. '",
-            "coalesce('Workflows without a waiting state: ' || workflows_without_waiting.item_types || '. ', '')",
-            "'States seen: '", 'value_stream_waits.states_seen', "'. '",
-            "coalesce('Likely queues: add ' || value_stream_suggestions.suggested_rows || ' to "
-            ~ flow_state_seed ~ " (one row per queue state). ', "
-            ~ "'Map the states where work waits (queues, ready-for-X, review, awaiting) as waiting in "
-            ~ flow_state_seed ~ ". ')"
-        ]) }} as message,
-        cast(window_efficiency.flow_efficiency as {{ metrics_type_double() }}) as observed_value,
-        cast(null as {{ dbt.type_string() }}) as project_key
-    from value_stream_waits
-    left join window_efficiency
-        on
-            value_stream_waits.value_stream = window_efficiency.value_stream
-            and value_stream_waits.source = window_efficiency.source
-    left join workflows_without_waiting
-        on
-            value_stream_waits.value_stream = workflows_without_waiting.value_stream
-            and value_stream_waits.source = workflows_without_waiting.source
-    left join value_stream_suggestions
-        on
-            value_stream_waits.value_stream = value_stream_suggestions.value_stream
-            and value_stream_waits.source = value_stream_suggestions.source
-    where
-        value_stream_waits.has_waiting_state = 0
-        or window_efficiency.flow_efficiency >= {{ efficiency_threshold }}
+    select * from {{ ref('int_metrics_dq_missing_wait_states') }}
 
 ),
 
@@ -280,7 +98,8 @@ item_paths as (
         source,
         item_id,
         max(case when flow_state = 'active' then 1 else 0 end) as has_active_stay,
-        {{ dbt.listagg(dbt.concat(["'`'", 'tool_state', "'`'"]), "' > '", 'order by interval_index') }} as tool_state_path
+        {{ dbt.listagg(dbt.concat(["'`'", 'tool_state', "'`'"]), "' > '", 'order by interval_index') }}
+            as tool_state_path
     from fct_state_intervals
     where flow_item_type in ({{ metrics_flow_item_types_sql() }})
     group by source, item_id
@@ -536,7 +355,7 @@ stale_sources as (
 
 findings as (
 
-    select * from missing_wait_states
+    select * from int_metrics_dq_missing_wait_states
     union all
     select * from unmapped_states
     union all

@@ -61,16 +61,16 @@ items_with_milestones as (
         int_work_items_typed.item_id,
         int_work_items_typed.created_at,
         item_milestones.work_started_at,
+        current_intervals.current_tool_state,
+        current_intervals.current_flow_state,
+        current_intervals.current_state_entered_at,
+        cast(coalesce(item_milestones.reopened_count, 0) as integer) as reopened_count,
         case
             when current_intervals.current_flow_state = 'done' then item_milestones.last_done_entered_at
         end as completed_at,
         case
             when current_intervals.current_flow_state = 'canceled' then item_milestones.last_canceled_entered_at
         end as canceled_at,
-        cast(coalesce(item_milestones.reopened_count, 0) as integer) as reopened_count,
-        current_intervals.current_tool_state,
-        current_intervals.current_flow_state,
-        current_intervals.current_state_entered_at,
         coalesce(current_intervals.is_flagged, false) as is_flagged
     from int_work_items_typed
     left join item_milestones
@@ -118,10 +118,10 @@ active_time as (
             flow_windows.source = fct_state_intervals.source
             and flow_windows.item_id = fct_state_intervals.item_id
             and fct_state_intervals.flow_state = 'active'
-            and fct_state_intervals.entered_at < flow_windows.completed_at
+            and flow_windows.completed_at > fct_state_intervals.entered_at
             and (
                 fct_state_intervals.exited_at is null
-                or fct_state_intervals.exited_at > flow_windows.work_started_at
+                or flow_windows.work_started_at < fct_state_intervals.exited_at
             )
     group by flow_windows.source, flow_windows.item_id
 
@@ -140,6 +140,27 @@ flow_window_days as (
 
 ),
 
+flow_window_day_parts as (
+
+    select
+        source,
+        item_id,
+        work_started_local_date,
+        completed_local_date,
+        {{ weekdays_before('work_started_local_date') }} as weekdays_before_start,
+        {{ weekdays_before('completed_local_date') }} as weekdays_before_end,
+        {{ is_weekday('work_started_local_date') }} as is_start_weekday,
+        {{ is_weekday('completed_local_date') }} as is_end_weekday,
+        {{ fractional_days_between(
+            'cast(work_started_local_date as ' ~ dbt.type_timestamp() ~ ')', 'work_started_local_at'
+        ) }} as start_day_elapsed_days,
+        {{ fractional_days_between(
+            'cast(completed_local_date as ' ~ dbt.type_timestamp() ~ ')', 'completed_local_at'
+        ) }} as end_day_elapsed_days
+    from flow_window_days
+
+),
+
 weekday_holidays as (
 
     select holiday_date
@@ -151,57 +172,49 @@ weekday_holidays as (
 window_holidays as (
 
     select
-        flow_window_days.source,
-        flow_window_days.item_id,
+        flow_window_day_parts.source,
+        flow_window_day_parts.item_id,
         count(weekday_holidays.holiday_date) as holidays_in_window,
         sum(
-            case when weekday_holidays.holiday_date = flow_window_days.work_started_local_date then 1 else 0 end
-        ) as is_start_holiday,
+            case when weekday_holidays.holiday_date = flow_window_day_parts.work_started_local_date then 1 else 0 end
+        ) as start_holidays,
         sum(
-            case when weekday_holidays.holiday_date = flow_window_days.completed_local_date then 1 else 0 end
-        ) as is_end_holiday
-    from flow_window_days
+            case when weekday_holidays.holiday_date = flow_window_day_parts.completed_local_date then 1 else 0 end
+        ) as end_holidays
+    from flow_window_day_parts
     inner join weekday_holidays
         on
-            weekday_holidays.holiday_date >= flow_window_days.work_started_local_date
-            and weekday_holidays.holiday_date <= flow_window_days.completed_local_date
-    group by flow_window_days.source, flow_window_days.item_id
+            flow_window_day_parts.work_started_local_date <= weekday_holidays.holiday_date
+            and flow_window_day_parts.completed_local_date >= weekday_holidays.holiday_date
+    group by flow_window_day_parts.source, flow_window_day_parts.item_id
 
 ),
 
 business_time as (
 
+    -- Business time between two instants = B(end) - B(start), where B(t) counts the Monday-to-Friday,
+    -- non-holiday days before t's local date plus the elapsed part of t's own day when it is a business day.
     select
-        flow_window_days.source,
-        flow_window_days.item_id,
-        (
-            {{ weekdays_before('flow_window_days.completed_local_date') }}
-            - {{ weekdays_before('flow_window_days.work_started_local_date') }}
-            - (coalesce(window_holidays.holidays_in_window, 0) - coalesce(window_holidays.is_end_holiday, 0))
-            + case
-                when {{ is_weekday('flow_window_days.completed_local_date') }}
-                    and coalesce(window_holidays.is_end_holiday, 0) = 0
-                    then {{ fractional_days_between(
-                        'cast(flow_window_days.completed_local_date as ' ~ dbt.type_timestamp() ~ ')',
-                        'flow_window_days.completed_local_at'
-                    ) }}
-                else 0
-            end
-            - case
-                when {{ is_weekday('flow_window_days.work_started_local_date') }}
-                    and coalesce(window_holidays.is_start_holiday, 0) = 0
-                    then {{ fractional_days_between(
-                        'cast(flow_window_days.work_started_local_date as ' ~ dbt.type_timestamp() ~ ')',
-                        'flow_window_days.work_started_local_at'
-                    ) }}
-                else 0
-            end
-        ) as flow_time_business_days
-    from flow_window_days
+        flow_window_day_parts.source,
+        flow_window_day_parts.item_id,
+        flow_window_day_parts.weekdays_before_end
+        - flow_window_day_parts.weekdays_before_start
+        - (coalesce(window_holidays.holidays_in_window, 0) - coalesce(window_holidays.end_holidays, 0))
+        + case
+            when flow_window_day_parts.is_end_weekday and coalesce(window_holidays.end_holidays, 0) = 0
+                then flow_window_day_parts.end_day_elapsed_days
+            else 0
+        end
+        - case
+            when flow_window_day_parts.is_start_weekday and coalesce(window_holidays.start_holidays, 0) = 0
+                then flow_window_day_parts.start_day_elapsed_days
+            else 0
+        end as flow_time_business_days
+    from flow_window_day_parts
     left join window_holidays
         on
-            flow_window_days.source = window_holidays.source
-            and flow_window_days.item_id = window_holidays.item_id
+            flow_window_day_parts.source = window_holidays.source
+            and flow_window_day_parts.item_id = window_holidays.item_id
 
 ),
 

@@ -39,7 +39,7 @@ final as (
         int_metrics_calendar.period_start,
         min(int_metrics_calendar.day_date) as first_day_date,
         max(int_metrics_calendar.day_date) as last_day_date,
-        cast(count(*) as bigint) as days_in_scope
+        count(*) as days_in_scope
     from value_stream_starts
     inner join int_metrics_calendar
         on value_stream_starts.first_date <= int_metrics_calendar.day_date

@@ -24,7 +24,7 @@ final as (
         avg(cast(int_metrics_daily_flow_load.flow_load as {{ metrics_type_double() }})) as flow_load,
         avg(cast(int_metrics_daily_flow_load.active_load as {{ metrics_type_double() }})) as active_load,
         avg(cast(int_metrics_daily_flow_load.waiting_load as {{ metrics_type_double() }})) as waiting_load,
-        cast(count(*) as bigint) as days_in_scope
+        count(*) as days_in_scope
     from int_metrics_daily_flow_load
     inner join int_metrics_calendar
         on int_metrics_daily_flow_load.day_date = int_metrics_calendar.day_date

@@ -6,7 +6,14 @@ changelog_items as (
 
 ),
 
-flag_items as (
+tracker as (
+
+    select tracker_values.source
+    from (values ('jira')) as tracker_values (source)
+
+),
+
+changelog_items_ranked as (
 
     select
         *,
@@ -19,20 +26,29 @@ flag_items as (
 
 ),
 
+changes_renamed as (
+
+    select
+        issue_id,
+        history_id,
+        created as changed_at,
+        author_account_id,
+        {{ dbt.concat(['issue_id', "'-'", 'history_id']) }} as change_id,
+        cast(history_id as bigint) as history_sequence,
+        coalesce(trim(from_string), '') <> '' as is_flagged_before,
+        coalesce(trim(to_string), '') <> '' as is_flagged_after
+    from changelog_items_ranked
+    where item_rank = 1
+
+),
+
 final as (
 
     select
-        'jira' as "source",
-        {{ dbt.concat(['issue_id', "'-'", 'history_id']) }} as change_id,
-        issue_id,
-        history_id,
-        cast(history_id as bigint) as history_sequence,
-        created as changed_at,
-        author_account_id,
-        coalesce(trim(from_string), '') <> '' as is_flagged_before,
-        coalesce(trim(to_string), '') <> '' as is_flagged_after
-    from flag_items
-    where item_rank = 1
+        changes_renamed.*,
+        tracker.source
+    from changes_renamed
+    cross join tracker
 
 )
 

@@ -11,7 +11,7 @@ labels_unnested as (
     select
         source,
         issue_id,
-        {{ json_string_array_elements('labels') }} as "label"
+        {{ json_string_array_elements('labels') }} as label_name
     from issues
 
 ),
@@ -19,12 +19,12 @@ labels_unnested as (
 final as (
 
     select distinct
-        {{ dbt.concat(['issue_id', "'|'", 'label']) }} as issue_label_id,
         source,
         issue_id,
-        label
+        label_name,
+        {{ dbt.concat(['issue_id', "'|'", 'label_name']) }} as issue_label_id
     from labels_unnested
-    where label is not null and trim(label) <> ''
+    where label_name is not null and trim(label_name) <> ''
 
 )
 

@@ -6,7 +6,14 @@ issue_types as (
 
 ),
 
-issue_types_deduplicated as (
+tracker as (
+
+    select tracker_values.source
+    from (values ('jira')) as tracker_values (source)
+
+),
+
+issue_types_ranked as (
 
     select
         *,
@@ -15,16 +22,25 @@ issue_types_deduplicated as (
 
 ),
 
+issue_types_renamed as (
+
+    select
+        id as issue_type_id,
+        name as issue_type_name,
+        hierarchy_level,
+        coalesce(is_subtask, false) as is_subtask
+    from issue_types_ranked
+    where load_rank = 1
+
+),
+
 final as (
 
     select
-        'jira' as "source",
-        id as issue_type_id,
-        name as issue_type_name,
-        coalesce(is_subtask, false) as is_subtask,
-        hierarchy_level
-    from issue_types_deduplicated
-    where load_rank = 1
+        issue_types_renamed.*,
+        tracker.source
+    from issue_types_renamed
+    cross join tracker
 
 )
 

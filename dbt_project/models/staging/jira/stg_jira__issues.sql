@@ -6,7 +6,14 @@ issues as (
 
 ),
 
-issues_deduplicated as (
+tracker as (
+
+    select tracker_values.source
+    from (values ('jira')) as tracker_values (source)
+
+),
+
+issues_ranked as (
 
     select
         *,
@@ -18,20 +25,17 @@ issues_deduplicated as (
 
 ),
 
-final as (
+issues_renamed as (
 
     select
-        'jira' as "source",
         id as issue_id,
         key as issue_key,
         instance_url,
-        {{ dbt.concat(['instance_url', "'/browse/'", 'key']) }} as issue_url,
         project_id,
         project_key,
         project_name,
         issue_type_id,
         issue_type_name,
-        coalesce(is_subtask, false) as is_subtask,
         status_id,
         status_name,
         status_category_key,
@@ -40,19 +44,31 @@ final as (
         created as created_at,
         updated as updated_at,
         summary,
-        coalesce(labels, '[]') as labels,
         components,
         fix_versions,
         parent_id,
         parent_key,
-        coalesce(is_flagged, false) as is_flagged,
         assignee_account_id,
         assignee_name,
         changelog_total as history_reported_count,
         changelog_loaded as history_loaded_count,
-        _dlt_load_id as dlt_load_id
-    from issues_deduplicated
+        _dlt_load_id as dlt_load_id,
+        {{ dbt.concat(['instance_url', "'/browse/'", 'key']) }} as issue_url,
+        coalesce(is_subtask, false) as is_subtask,
+        coalesce(labels, '[]') as labels,
+        coalesce(is_flagged, false) as is_flagged
+    from issues_ranked
     where load_rank = 1
+
+),
+
+final as (
+
+    select
+        issues_renamed.*,
+        tracker.source
+    from issues_renamed
+    cross join tracker
 
 )
 

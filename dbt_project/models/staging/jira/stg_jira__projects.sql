@@ -6,7 +6,14 @@ projects as (
 
 ),
 
-projects_deduplicated as (
+tracker as (
+
+    select tracker_values.source
+    from (values ('jira')) as tracker_values (source)
+
+),
+
+projects_ranked as (
 
     select
         *,
@@ -15,16 +22,25 @@ projects_deduplicated as (
 
 ),
 
-final as (
+projects_renamed as (
 
     select
-        'jira' as "source",
         id as project_id,
         key as project_key,
         name as project_name,
         instance_url
-    from projects_deduplicated
+    from projects_ranked
     where load_rank = 1
+
+),
+
+final as (
+
+    select
+        projects_renamed.*,
+        tracker.source
+    from projects_renamed
+    cross join tracker
 
 )
 

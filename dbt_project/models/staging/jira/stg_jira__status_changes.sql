@@ -6,7 +6,14 @@ changelog_items as (
 
 ),
 
-status_items as (
+tracker as (
+
+    select tracker_values.source
+    from (values ('jira')) as tracker_values (source)
+
+),
+
+changelog_items_ranked as (
 
     select
         *,
@@ -19,22 +26,31 @@ status_items as (
 
 ),
 
-final as (
+changes_renamed as (
 
     select
-        'jira' as "source",
-        {{ dbt.concat(['issue_id', "'-'", 'history_id']) }} as change_id,
         issue_id,
         history_id,
-        cast(history_id as bigint) as history_sequence,
         created as changed_at,
         author_account_id,
+        {{ dbt.concat(['issue_id', "'-'", 'history_id']) }} as change_id,
+        cast(history_id as bigint) as history_sequence,
         from_value as from_status_id,
         from_string as from_status_name,
         to_value as to_status_id,
         to_string as to_status_name
-    from status_items
+    from changelog_items_ranked
     where item_rank = 1
+
+),
+
+final as (
+
+    select
+        changes_renamed.*,
+        tracker.source
+    from changes_renamed
+    cross join tracker
 
 )
 

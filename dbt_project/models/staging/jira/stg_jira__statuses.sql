@@ -6,7 +6,14 @@ statuses as (
 
 ),
 
-statuses_deduplicated as (
+tracker as (
+
+    select tracker_values.source
+    from (values ('jira')) as tracker_values (source)
+
+),
+
+statuses_ranked as (
 
     select
         *,
@@ -15,17 +22,26 @@ statuses_deduplicated as (
 
 ),
 
-final as (
+statuses_renamed as (
 
     select
-        'jira' as "source",
         id as status_id,
         name as status_name,
         status_category_key,
         status_category_name,
         scope_project_id
-    from statuses_deduplicated
+    from statuses_ranked
     where load_rank = 1
+
+),
+
+final as (
+
+    select
+        statuses_renamed.*,
+        tracker.source
+    from statuses_renamed
+    cross join tracker
 
 )
 

@@ -1,0 +1,119 @@
+"""`vsm refresh` end to end against the demo tracker: real marts, reproducible, with the expected findings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+AS_OF = "2026-06-30T12:00:00Z"
+ANCHOR = "2026-06-30"
+MARTS = [
+    "fct_state_intervals",
+    "fct_flow_items",
+    "metrics_flow_velocity",
+    "metrics_flow_time",
+    "metrics_flow_efficiency",
+    "metrics_flow_load",
+    "metrics_flow_distribution",
+    "metrics_bottlenecks",
+    "flow_item_analyzer",
+    "metrics_flow_summary",
+]
+
+
+def vsm(*args: str, warehouse: Path, storage: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "VSM_WAREHOUSE": str(warehouse),
+        "VSM_DAGSTER_STORAGE": str(storage),
+        "VSM_DAGSTER_COMPUTE_LOGS": str(storage / "logs"),
+        "VSM_DEMO_ISSUES": "600",
+        "VSM_DEMO_ANCHOR": ANCHOR,
+    }
+    command = [str(Path(sys.executable).parent / "vsm"), *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)
+
+
+def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return {
+            mart: connection.execute(f"select * from marts.{mart} order by all").fetchall()
+            for mart in MARTS
+        }
+
+
+@pytest.fixture(scope="module")
+def refreshed(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+    root = tmp_path_factory.mktemp("e2e")
+    warehouse, storage = root / "vsm.duckdb", root / "dagster"
+    result = vsm("refresh", "--as-of", AS_OF, warehouse=warehouse, storage=storage)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return warehouse, storage, result
+
+
+def test_refresh_from_the_demo_tracker_fills_every_published_mart(refreshed) -> None:
+    warehouse, _, _ = refreshed
+    marts = snapshot(warehouse)
+    assert all(marts[mart] for mart in MARTS), [mart for mart in MARTS if not marts[mart]]
+
+
+def test_the_project_without_waiting_states_is_the_only_missing_wait_states_finding(refreshed) -> None:
+    warehouse, _, result = refreshed
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        flagged = connection.execute(
+            "select value_stream from marts.dq_findings where check_name = 'missing_wait_states'"
+        ).fetchall()
+    assert flagged == [("Operations",)]
+    assert "missing_wait_states" in result.stdout
+
+
+def test_summary_prints_the_five_metrics_per_value_stream(refreshed) -> None:
+    warehouse, storage, _ = refreshed
+    result = vsm("summary", "--format", "json", warehouse=warehouse, storage=storage)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    rows = {row["value_stream"]: row for row in json.loads(result.stdout)}
+    assert set(rows) == {"Payments", "Mobile", "Operations", "all"}
+    assert rows["all"]["completed"] == sum(
+        rows[name]["completed"] for name in ("Payments", "Mobile", "Operations")
+    )
+    assert 0 < rows["Payments"]["flow_efficiency"] < 1
+
+
+def test_a_second_refresh_with_the_same_as_of_gives_identical_marts(refreshed) -> None:
+    warehouse, storage, _ = refreshed
+    before = snapshot(warehouse)
+    result = vsm("refresh", "--as-of", AS_OF, warehouse=warehouse, storage=storage)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert snapshot(warehouse) == before
+
+
+def test_a_malformed_as_of_fails_with_one_readable_line(tmp_path: Path) -> None:
+    result = vsm("refresh", "--as-of", "yesterday", warehouse=tmp_path / "w.duckdb", storage=tmp_path / "d")
+    assert result.returncode == 1
+    assert "is not an ISO date" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_rejected_jira_credential_fails_naming_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingestion.demo import DemoOrganisation, DemoTracker
+
+    with DemoTracker(DemoOrganisation(issues=10)) as tracker:
+        monkeypatch.setenv("SOURCES__JIRA__BASE_URL", tracker.url)
+        monkeypatch.setenv("SOURCES__JIRA__EMAIL", tracker.email)
+        monkeypatch.setenv("SOURCES__JIRA__API_TOKEN", "wrong-token-123")
+        result = vsm("refresh", warehouse=tmp_path / "w.duckdb", storage=tmp_path / "d")
+    assert result.returncode == 1
+    assert "SOURCES__JIRA__API_TOKEN" in result.stderr
+    assert "wrong-token-123" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
