@@ -72,6 +72,7 @@ def jira_is_configured() -> bool:
 
 DEFAULT_DEMO_ISSUES = 3000
 DEFAULT_DEMO_SEED = 7
+DEMO_BROWSE_URL = "http://127.0.0.1:8765"
 
 
 class TrackerResource(ConfigurableResource):
@@ -108,4 +109,10 @@ class TrackerResource(ConfigurableResource):
                 issues,
                 seed,
             )
-            yield {"base_url": tracker.url, "email": tracker.email, "api_token": tracker.api_token}
+            yield {
+                "base_url": tracker.url,
+                "email": tracker.email,
+                "api_token": tracker.api_token,
+                # Links point where `vsm demo` serves, not at this run's ephemeral port.
+                "browse_url": DEMO_BROWSE_URL,
+            }

@@ -80,8 +80,11 @@ final as (
             completed_flow_items.source = interval_totals.source
             and completed_flow_items.item_id = interval_totals.item_id
     where
-        abs(completed_flow_items.active_time_days + completed_flow_items.wait_time_days
-            - completed_flow_items.flow_time_days) > 1e-6
+        abs(
+            completed_flow_items.active_time_days
+            + completed_flow_items.wait_time_days
+            - completed_flow_items.flow_time_days
+        ) > 1e-6
         or abs(coalesce(interval_totals.window_days, 0) - completed_flow_items.flow_time_days) > 1e-6
         or abs(coalesce(interval_totals.active_days, 0) - completed_flow_items.active_time_days) > 1e-6
 

@@ -14,7 +14,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m ingestion.demo", description=__doc__)
     parser.add_argument("--issues", type=int, default=5000, help="issues to generate (default 5000)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0 picks a free one)")
+    parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 picks a free one)")
     parser.add_argument("--flavor", choices=("cloud", "datacenter"), default="cloud")
     parser.add_argument("--utc-offset-minutes", type=int, default=0, help="offset of served timestamps")
     return parser.parse_args(argv)

@@ -29,6 +29,7 @@ from .helpers import (
     changelog_rows,
     format_jql_datetime,
     issue_row,
+    parse_jira_timestamp,
     to_table,
 )
 
@@ -228,6 +229,7 @@ def jira_source(
     deployment: str = "auto",
     overlap_minutes: int = settings.DEFAULT_OVERLAP_MINUTES,
     page_size: int = settings.SEARCH_PAGE_SIZE,
+    browse_url: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> Sequence[DltResource]:
     """Issues, their status/flag/resolution changes, and the status, type and project catalogs.
@@ -235,7 +237,9 @@ def jira_source(
     Configuration comes from dlt config and secrets: `SOURCES__JIRA__BASE_URL`, `SOURCES__JIRA__EMAIL`,
     `SOURCES__JIRA__API_TOKEN` (Cloud) or `SOURCES__JIRA__PERSONAL_ACCESS_TOKEN` (Data Center),
     optional `SOURCES__JIRA__PROJECTS` (comma-separated keys) and `SOURCES__JIRA__DEPLOYMENT`.
+    `browse_url` is the address people open items at (default: `base_url`), stored as `instance_url`.
     """
+    instance_url = (browse_url or base_url).rstrip("/")
     if isinstance(projects, str):
         projects = [key.strip() for key in projects.split(",") if key.strip()]
     config = JiraSettings(
@@ -274,13 +278,13 @@ def jira_source(
                     changelog = dict(issue.get("changelog") or {})
                     changelog["histories"] = _merge_histories(changelog.get("histories") or [], more)
                     issue["changelog"] = changelog
-                updated = issue_row(issue, config.base_url, None, 0)["updated"]
+                updated = parse_jira_timestamp((issue.get("fields") or {}).get("updated"))
                 if updated is not None and (newest is None or updated > newest):
                     newest = updated
             count += len(issues)
             if progress:
                 progress(count, time.perf_counter() - started)
-            yield IssuePage(issues, config.base_url.rstrip("/"), jira.flagged_field_id)
+            yield IssuePage(issues, instance_url, jira.flagged_field_id)
         if newest is not None:
             state["updated_cursor"] = max(newest.isoformat(), cursor or "")
 
@@ -358,7 +362,7 @@ def jira_source(
                     "id": str(project.get("id")),
                     "key": project.get("key"),
                     "name": project.get("name"),
-                    "instance_url": config.base_url.rstrip("/"),
+                    "instance_url": instance_url,
                 }
                 for project in values
             ]

@@ -42,8 +42,7 @@ def vsm(*args: str, warehouse: Path, storage: Path) -> subprocess.CompletedProce
 def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         return {
-            mart: connection.execute(f"select * from marts.{mart} order by all").fetchall()
-            for mart in MARTS
+            mart: connection.execute(f"select * from marts.{mart} order by all").fetchall() for mart in MARTS
         }
 
 

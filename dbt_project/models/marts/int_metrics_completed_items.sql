@@ -18,10 +18,10 @@ final as (
         flow_item_type,
         completed_at,
         {{ periods_reporting_date('completed_at') }} as completed_date,
-        flow_time_days,
-        flow_time_business_days,
-        active_time_days,
-        flow_efficiency
+        cast(flow_time_days as {{ metrics_type_double() }}) as flow_time_days,
+        cast(flow_time_business_days as {{ metrics_type_double() }}) as flow_time_business_days,
+        cast(active_time_days as {{ metrics_type_double() }}) as active_time_days,
+        cast(flow_efficiency as {{ metrics_type_double() }}) as flow_efficiency
     from fct_flow_items
     where
         flow_item_type in ({{ metrics_flow_item_types_sql() }})

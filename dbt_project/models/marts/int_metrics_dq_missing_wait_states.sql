@@ -171,7 +171,7 @@ missing_wait_states as (
         cast(null as {{ dbt.type_string() }}) as item_id,
         cast(null as {{ dbt.type_string() }}) as item_key,
         cast(null as {{ dbt.type_string() }}) as subject,
-        trim({{ dbt.concat([
+        {{ dbt.concat([
             "'Value stream `'", 'value_stream_waits.value_stream', "'` ('", 'value_stream_waits.source', "') '",
             "case when value_stream_waits.has_waiting_state = 0"
             ~ " then 'has no tool state mapped waiting among the states its flow items were in during the last "
@@ -184,10 +184,10 @@ missing_wait_states as (
             "coalesce('Workflows without a waiting state: ' || workflows_without_waiting.item_types || '. ', '')",
             "'States seen: '", 'value_stream_waits.states_seen', "'. '",
             "coalesce('Likely queues: add ' || value_stream_suggestions.suggested_rows || ' to "
-            ~ flow_state_seed ~ " (one row per queue state). ', "
+            ~ flow_state_seed ~ " (one row per queue state).', "
             ~ "'Map the states where work waits (queues, ready-for-X, review, awaiting) as waiting in "
-            ~ flow_state_seed ~ ". ')"
-        ]) }}) as message,
+            ~ flow_state_seed ~ ".')"
+        ]) }} as message,
         cast(window_efficiency.flow_efficiency as {{ metrics_type_double() }}) as observed_value,
         cast(null as {{ dbt.type_string() }}) as project_key
     from value_stream_waits
