@@ -135,7 +135,6 @@ def print_summary(
     for row in rows:
         table.add_row(*(_fmt(row.get(name), name) for name in columns))
     console.print(table)
-    print_findings(path, console=console)
 
 
 def findings_rows(path: Path) -> list[dict]:
