@@ -40,12 +40,12 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros --processes 2
+	VSM_WAREHOUSE=:memory: $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --processes 2
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-	$(BIN)/sqlfluff fix dbt_project/models --processes 2
+	VSM_WAREHOUSE=:memory: $(BIN)/sqlfluff fix dbt_project/models dbt_project/tests --processes 2
 
 ## make ui: the Dagster UI and daemon on 127.0.0.1 over the same definitions.
 ui: $(STAMP)

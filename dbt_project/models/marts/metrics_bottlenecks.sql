@@ -177,10 +177,10 @@ final as (
         flow_state,
         cast(items_now as bigint) as items_now,
         cast(max_daily_items as bigint) as max_daily_items,
-        cast(total_hours as {{ metrics_type_double() }}) as total_hours,
-        cast(median_hours as {{ metrics_type_double() }}) as median_hours,
-        cast(waiting_hours as {{ metrics_type_double() }}) as waiting_hours,
-        cast(wait_share as {{ metrics_type_double() }}) as wait_share,
+        round(cast(total_hours as {{ metrics_type_double() }}), 6) as total_hours,
+        round(cast(median_hours as {{ metrics_type_double() }}), 6) as median_hours,
+        round(cast(waiting_hours as {{ metrics_type_double() }}), 6) as waiting_hours,
+        round(cast(wait_share as {{ metrics_type_double() }}), 6) as wait_share,
         coalesce(share_rank = 1 and flow_state = 'waiting' and wait_share > 0, false) as is_bottleneck
     from ranked
 

@@ -85,7 +85,7 @@ flow_time_in_window as (
         {{ metrics_percentile('flow_time_days', 0.85) }} as p85_flow_time_days,
         sum(active_time_days) / nullif(sum(flow_time_days), 0) as flow_efficiency
     from completed_in_window
-    group by rollup (value_stream)
+    group by rollup(value_stream)
 
 ),
 
@@ -99,12 +99,16 @@ final as (
         cast(coalesce(velocity_in_window.flow_velocity, 0) as bigint) as flow_velocity,
         flow_time_in_window.median_flow_time_days,
         flow_time_in_window.p85_flow_time_days,
-        flow_time_in_window.flow_efficiency,
+        round(flow_time_in_window.flow_efficiency, 6) as flow_efficiency,
         load_in_window.avg_flow_load,
-        {% for flow_item_type in metrics_flow_item_types() -%}
-            cast(velocity_in_window.{{ flow_item_type }}_completed as {{ metrics_type_double() }})
-            / nullif(velocity_in_window.completed, 0) as {{ flow_item_type }}_share{{ ',' if not loop.last }}
-        {% endfor %}
+        cast(velocity_in_window.feature_completed as {{ metrics_type_double() }})
+        / nullif(velocity_in_window.completed, 0) as feature_share,
+        cast(velocity_in_window.defect_completed as {{ metrics_type_double() }})
+        / nullif(velocity_in_window.completed, 0) as defect_share,
+        cast(velocity_in_window.risk_completed as {{ metrics_type_double() }})
+        / nullif(velocity_in_window.completed, 0) as risk_share,
+        cast(velocity_in_window.debt_completed as {{ metrics_type_double() }})
+        / nullif(velocity_in_window.completed, 0) as debt_share
     from velocity_in_window
     left join flow_time_in_window
         on velocity_in_window.value_stream = flow_time_in_window.value_stream

@@ -70,18 +70,18 @@ final as (
         int_metrics_periods.period_grain,
         int_metrics_periods.period_start,
         cast(coalesce(period_statistics.items, 0) as bigint) as items,
-        cast(period_statistics.mean_days as {{ metrics_type_double() }}) as mean_days,
+        round(cast(period_statistics.mean_days as {{ metrics_type_double() }}), 6) as mean_days,
         period_statistics.median_days,
         period_statistics.p85_days,
         period_statistics.p95_days,
-        cast(period_statistics.min_days as {{ metrics_type_double() }}) as min_days,
-        cast(period_statistics.max_days as {{ metrics_type_double() }}) as max_days,
-        cast(period_statistics.mean_business_days as {{ metrics_type_double() }}) as mean_business_days,
+        round(cast(period_statistics.min_days as {{ metrics_type_double() }}), 6) as min_days,
+        round(cast(period_statistics.max_days as {{ metrics_type_double() }}), 6) as max_days,
+        round(cast(period_statistics.mean_business_days as {{ metrics_type_double() }}), 6) as mean_business_days,
         period_statistics.median_business_days,
         period_statistics.p85_business_days,
         period_statistics.p95_business_days,
-        cast(period_statistics.min_business_days as {{ metrics_type_double() }}) as min_business_days,
-        cast(period_statistics.max_business_days as {{ metrics_type_double() }}) as max_business_days
+        round(cast(period_statistics.min_business_days as {{ metrics_type_double() }}), 6) as min_business_days,
+        round(cast(period_statistics.max_business_days as {{ metrics_type_double() }}), 6) as max_business_days
     from int_metrics_periods
     cross join flow_item_types
     left join period_statistics

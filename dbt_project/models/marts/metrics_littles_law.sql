@@ -120,13 +120,15 @@ final as (
         window_start,
         window_end,
         cast(window_days as bigint) as window_days,
-        cast(avg_flow_load as {{ metrics_type_double() }}) as avg_flow_load,
-        cast(velocity_per_day as {{ metrics_type_double() }}) as velocity_per_day,
+        round(cast(avg_flow_load as {{ metrics_type_double() }}), 6) as avg_flow_load,
+        round(cast(velocity_per_day as {{ metrics_type_double() }}), 6) as velocity_per_day,
         cast(completed_items as bigint) as completed_items,
-        cast(mean_flow_time_days as {{ metrics_type_double() }}) as mean_flow_time_days,
-        cast(velocity_per_day * mean_flow_time_days as {{ metrics_type_double() }}) as predicted_flow_load,
-        cast(avg_flow_load / nullif(velocity_per_day * mean_flow_time_days, 0) as {{ metrics_type_double() }})
-            as ratio
+        round(cast(mean_flow_time_days as {{ metrics_type_double() }}), 6) as mean_flow_time_days,
+        round(cast(velocity_per_day * mean_flow_time_days as {{ metrics_type_double() }}), 6) as predicted_flow_load,
+        round(
+            cast(avg_flow_load / nullif(velocity_per_day * mean_flow_time_days, 0) as {{ metrics_type_double() }}),
+            6
+        ) as ratio
     from predictions
 
 )
