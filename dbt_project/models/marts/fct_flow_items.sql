@@ -103,7 +103,7 @@ active_time as (
     select
         flow_windows.source,
         flow_windows.item_id,
-        sum(
+        cast(sum(cast(
             {{ fractional_days_between(
                 'case when fct_state_intervals.entered_at > flow_windows.work_started_at'
                 ~ ' then fct_state_intervals.entered_at else flow_windows.work_started_at end',
@@ -111,7 +111,8 @@ active_time as (
                 ~ ' or fct_state_intervals.exited_at > flow_windows.completed_at'
                 ~ ' then flow_windows.completed_at else fct_state_intervals.exited_at end'
             ) }}
-        ) as active_time_days
+            as {{ metrics_exact_decimal() }}
+        )) as {{ metrics_type_double() }}) as active_time_days
     from flow_windows
     inner join fct_state_intervals
         on

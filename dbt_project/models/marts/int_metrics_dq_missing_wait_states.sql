@@ -61,7 +61,7 @@ window_states as (
         tool_state,
         min(tool_state_flow_state) as tool_state_flow_state,
         count(distinct item_id) as items,
-        sum(window_hours) as window_hours,
+        sum(cast(window_hours as {{ metrics_exact_decimal() }})) as window_hours,
         max(case when tool_state_flow_state = 'waiting' then 1 else 0 end) as is_waiting
     from window_stays
     group by value_stream, source, tool_state
@@ -101,7 +101,8 @@ window_efficiency as (
         value_stream,
         source,
         count(*) as completed_items,
-        sum(active_time_days) / nullif(sum(flow_time_days), 0) as flow_efficiency
+        sum(cast(active_time_days as {{ metrics_exact_decimal() }}))
+        / nullif(sum(cast(flow_time_days as {{ metrics_exact_decimal() }})), 0) as flow_efficiency
     from fct_flow_items
     where
         flow_item_type in ({{ metrics_flow_item_types_sql() }})

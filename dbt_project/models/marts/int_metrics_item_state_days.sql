@@ -80,9 +80,11 @@ final as (
         value_stream,
         tool_state,
         day_date,
-        cast(sum(hours) as {{ metrics_type_double() }}) as hours,
-        cast(sum(case when flow_state = 'waiting' then hours else 0 end) as {{ metrics_type_double() }})
-            as waiting_hours
+        cast(sum(cast(hours as {{ metrics_exact_decimal() }})) as {{ metrics_type_double() }}) as hours,
+        cast(
+            sum(case when flow_state = 'waiting' then cast(hours as {{ metrics_exact_decimal() }}) else 0 end)
+            as {{ metrics_type_double() }}
+        ) as waiting_hours
     from clipped_stay_days
     where hours > 0
     group by

@@ -39,8 +39,8 @@ item_period_hours as (
         int_metrics_item_state_days.tool_state,
         int_metrics_calendar.period_grain,
         int_metrics_calendar.period_start,
-        sum(int_metrics_item_state_days.hours) as hours,
-        sum(int_metrics_item_state_days.waiting_hours) as waiting_hours
+        sum(cast(int_metrics_item_state_days.hours as {{ metrics_exact_decimal() }})) as hours,
+        sum(cast(int_metrics_item_state_days.waiting_hours as {{ metrics_exact_decimal() }})) as waiting_hours
     from int_metrics_item_state_days
     inner join int_metrics_calendar
         on int_metrics_item_state_days.day_date = int_metrics_calendar.day_date

@@ -34,8 +34,8 @@ period_efficiency as (
             else int_metrics_completed_items.flow_item_type
         end as flow_item_type,
         count(*) as items,
-        sum(int_metrics_completed_items.active_time_days) as active_time_days,
-        sum(int_metrics_completed_items.flow_time_days) as flow_time_days,
+        sum(cast(int_metrics_completed_items.active_time_days as {{ metrics_exact_decimal() }})) as active_time_days,
+        sum(cast(int_metrics_completed_items.flow_time_days as {{ metrics_exact_decimal() }})) as flow_time_days,
         {{ metrics_percentile('int_metrics_completed_items.flow_efficiency', 0.5) }} as median_item_efficiency
     from int_metrics_completed_items
     inner join int_metrics_calendar

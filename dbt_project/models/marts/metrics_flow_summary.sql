@@ -83,7 +83,8 @@ flow_time_in_window as (
         coalesce(value_stream, 'all') as value_stream,
         {{ metrics_percentile('flow_time_days', 0.5) }} as median_flow_time_days,
         {{ metrics_percentile('flow_time_days', 0.85) }} as p85_flow_time_days,
-        sum(active_time_days) / nullif(sum(flow_time_days), 0) as flow_efficiency
+        sum(cast(active_time_days as {{ metrics_exact_decimal() }}))
+        / nullif(sum(cast(flow_time_days as {{ metrics_exact_decimal() }})), 0) as flow_efficiency
     from completed_in_window
     group by rollup(value_stream)
 
@@ -99,7 +100,7 @@ final as (
         cast(coalesce(velocity_in_window.flow_velocity, 0) as bigint) as flow_velocity,
         flow_time_in_window.median_flow_time_days,
         flow_time_in_window.p85_flow_time_days,
-        round(flow_time_in_window.flow_efficiency, 6) as flow_efficiency,
+        round(cast(flow_time_in_window.flow_efficiency as {{ metrics_type_double() }}), 6) as flow_efficiency,
         load_in_window.avg_flow_load,
         cast(velocity_in_window.feature_completed as {{ metrics_type_double() }})
         / nullif(velocity_in_window.completed, 0) as feature_share,

@@ -34,13 +34,15 @@ period_statistics as (
             else int_metrics_completed_items.flow_item_type
         end as flow_item_type,
         count(*) as items,
-        avg(int_metrics_completed_items.flow_time_days) as mean_days,
+        avg(cast(int_metrics_completed_items.flow_time_days as {{ metrics_exact_decimal() }})) as mean_days,
         {{ metrics_percentile('int_metrics_completed_items.flow_time_days', 0.5) }} as median_days,
         {{ metrics_percentile('int_metrics_completed_items.flow_time_days', 0.85) }} as p85_days,
         {{ metrics_percentile('int_metrics_completed_items.flow_time_days', 0.95) }} as p95_days,
         min(int_metrics_completed_items.flow_time_days) as min_days,
         max(int_metrics_completed_items.flow_time_days) as max_days,
-        avg(int_metrics_completed_items.flow_time_business_days) as mean_business_days,
+        avg(
+            cast(int_metrics_completed_items.flow_time_business_days as {{ metrics_exact_decimal() }})
+        ) as mean_business_days,
         {{ metrics_percentile('int_metrics_completed_items.flow_time_business_days', 0.5) }} as median_business_days,
         {{ metrics_percentile('int_metrics_completed_items.flow_time_business_days', 0.85) }} as p85_business_days,
         {{ metrics_percentile('int_metrics_completed_items.flow_time_business_days', 0.95) }} as p95_business_days,

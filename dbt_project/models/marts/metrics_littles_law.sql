@@ -79,7 +79,7 @@ window_flow_times as (
             else int_metrics_completed_items.flow_item_type
         end as flow_item_type,
         count(*) as completed_items,
-        avg(int_metrics_completed_items.flow_time_days) as mean_flow_time_days
+        avg(cast(int_metrics_completed_items.flow_time_days as {{ metrics_exact_decimal() }})) as mean_flow_time_days
     from int_metrics_completed_items
     inner join window_bounds
         on int_metrics_completed_items.completed_date between window_bounds.window_start and window_bounds.window_end
