@@ -1,11 +1,14 @@
 """The warehouse's assets: raw Jira tables landed by dlt, then every dbt model, seed and test."""
 
+import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import dlt
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dlt import DagsterDltResource, dlt_assets
 
@@ -13,7 +16,7 @@ from ingestion.jira import jira_source
 
 from . import paths
 from .resources import TrackerResource, WarehouseResource
-from .translators import JiraDltTranslator, VsmDbtTranslator
+from .translators import OWNERS, JiraDltTranslator, VsmDbtTranslator
 
 dbt_project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=paths.DBT_PROJECT_DIR)
 
@@ -73,4 +76,37 @@ def vsm_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     """Seeds, staging, facts, metric marts and findings, with their tests, in one `dbt build`."""
-    yield from dbt.cli(["build", "--vars", warehouse.dbt_vars()], context=context).stream()
+    with _dbt_warehouse(warehouse.working_copy().path):
+        yield from dbt.cli(["build", "--vars", warehouse.dbt_vars()], context=context).stream()
+
+
+@contextmanager
+def _dbt_warehouse(path: Path) -> Iterator[None]:
+    """dbt's profile reads the warehouse file from `VSM_WAREHOUSE`: point it at the run's working copy."""
+    saved = os.environ.get("VSM_WAREHOUSE")
+    os.environ["VSM_WAREHOUSE"] = str(path)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("VSM_WAREHOUSE", None)
+        else:
+            os.environ["VSM_WAREHOUSE"] = saved
+
+
+@asset(
+    key=AssetKey(["warehouse", "published"]),
+    deps=[*jira_raw_tables.keys, *vsm_dbt_models.keys],
+    group_name="publication",
+    owners=OWNERS,
+    kinds={"duckdb"},
+    description=(
+        "The warehouse file BI tools read. Replaced atomically by the run's working copy once ingestion, "
+        "every model and every blocking check succeeded; readers see the old or the new state, never a half."
+    ),
+)
+def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    """Publish the run's working copy in one atomic rename."""
+    path = warehouse.publish()
+    context.log.info(f"published {path}")
+    return MaterializeResult(metadata={"path": MetadataValue.path(str(path)), "bytes": path.stat().st_size})

@@ -5,16 +5,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
-from .assets import dbt_project, jira_raw_tables, vsm_dbt_models
+from .assets import dbt_project, jira_raw_tables, published_warehouse, vsm_dbt_models
 from .resources import TrackerResource, WarehouseResource
 from .schedules import daily_refresh_schedule, refresh_job
 
 defs = Definitions(
-    assets=[jira_raw_tables, vsm_dbt_models],
+    assets=[jira_raw_tables, vsm_dbt_models, published_warehouse],
+    # One process per run: the run holds the warehouse lock and its working copy from start to publish.
+    executor=in_process_executor,
     jobs=[refresh_job],
     schedules=[daily_refresh_schedule()],
     resources={

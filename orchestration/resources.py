@@ -11,33 +11,62 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-from dagster import ConfigurableResource, get_dagster_logger
+from dagster import ConfigurableResource, InitResourceContext, get_dagster_logger
+from pydantic import PrivateAttr
 
-from . import paths
+from . import paths, warehouse
 
 
 class WarehouseResource(ConfigurableResource):
-    """The DuckDB warehouse a run writes, and the run's as-of instant and refresh mode."""
+    """The DuckDB warehouse a run refreshes, and the run's as-of instant and refresh mode.
+
+    A run works on its own copy of the published file (see `orchestration.warehouse`) and holds the
+    warehouse lock for its whole duration, so a second run waits instead of writing at the same time.
+    """
 
     path: str = ""
     as_of: str = ""
     full_refresh: bool = False
+    _run_id: str | None = PrivateAttr(default=None)
 
-    def resolved_path(self) -> Path:
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseResource]:
+        published = self.published_path()
+        with warehouse.exclusive_lock(published):
+            warehouse.discard(published)  # leftovers of crashed runs
+            self._run_id = context.run_id
+            try:
+                yield self
+            finally:
+                warehouse.discard(published)
+
+    def published_path(self) -> Path:
+        """The file BI tools read: `path`, else `$VSM_WAREHOUSE`, else `warehouse/vsm.duckdb`."""
         if self.path:
             return Path(self.path).resolve()
         return paths.warehouse_path()
 
+    def working_copy(self) -> warehouse.WorkingCopy:
+        """This run's private copy of the warehouse, which every step of the run writes."""
+        if self._run_id is None:
+            raise RuntimeError("the warehouse resource is used outside a Dagster run")
+        return warehouse.open_working_copy(
+            self.published_path(), self._run_id, from_scratch=self.full_refresh
+        )
+
     def dlt_pipeline(self) -> dlt.Pipeline:
-        """The dlt pipeline landing raw tracker data in this warehouse (state kept beside it)."""
-        warehouse = self.resolved_path()
-        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        """The dlt pipeline landing raw Jira data in this run's working copy.
+
+        dlt's local working directory lives in the run's folder too: its state is restored from the
+        warehouse (dlt keeps it in `_dlt_pipeline_state`), so a crashed run leaves nothing half-loaded behind.
+        """
+        copy = self.working_copy()
         # Arrow pages get dlt's load id too, so staging can tell which load a row came from.
         dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
         return dlt.pipeline(
             pipeline_name="vsm_jira",
-            pipelines_dir=str(warehouse.parent / ".dlt_pipelines"),
-            destination=dlt.destinations.duckdb(str(warehouse)),
+            pipelines_dir=str(copy.directory / "dlt"),
+            destination=dlt.destinations.duckdb(str(copy.path)),
             dataset_name="raw_jira",
             progress="log",
         )
@@ -48,6 +77,9 @@ class WarehouseResource(ConfigurableResource):
         if self.as_of:
             variables["as_of"] = normalise_as_of(self.as_of)
         return json.dumps(variables)
+
+    def publish(self) -> Path:
+        return warehouse.publish(self.working_copy())
 
 
 def normalise_as_of(value: str) -> str:
