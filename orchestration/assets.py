@@ -76,8 +76,14 @@ def vsm_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     """Seeds, staging, facts, metric marts and findings, with their tests, in one `dbt build`."""
-    with _dbt_warehouse(warehouse.working_copy().path):
-        yield from dbt.cli(["build", "--vars", warehouse.dbt_vars()], context=context).stream()
+    copy = warehouse.working_copy()
+    with _dbt_warehouse(copy.path):
+        invocation = dbt.cli(
+            ["build", "--vars", warehouse.dbt_vars()],
+            context=context,
+            target_path=copy.directory / "dbt_target",
+        )
+        yield from invocation.stream()
 
 
 @contextmanager
