@@ -116,6 +116,9 @@ def refresh(as_of: str | None, full: bool, warehouse: str | None) -> int:
             instance=instance,
             resources=resources,
             raise_on_error=False,
+            run_config={
+                "loggers": {"console": {"config": {"log_level": os.environ.get("VSM_LOG_LEVEL", "INFO")}}}
+            },
             tags={"vsm/writes-warehouse": "true", "vsm/trigger": "cli"},
         )
     if not result.success:
@@ -201,7 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Dagster prints its own run log; this handler only surfaces warnings from libraries (dlt, requests).
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
     try:
         if args.command == "refresh":
             return refresh(args.as_of, args.full, args.warehouse)

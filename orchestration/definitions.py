@@ -11,14 +11,24 @@ from dagster_dlt import DagsterDltResource
 
 from .assets import dbt_project, jira_raw_tables, published_warehouse, vsm_dbt_models
 from .resources import TrackerResource, WarehouseResource
-from .schedules import daily_refresh_schedule, refresh_job
+from .schedules import (
+    daily_refresh_schedule,
+    raw_freshness_checks,
+    raw_freshness_sensor,
+    refresh_job,
+    report_failed_refresh,
+)
+
+freshness_checks = raw_freshness_checks()
 
 defs = Definitions(
     assets=[jira_raw_tables, vsm_dbt_models, published_warehouse],
     # One process per run: the run holds the warehouse lock and its working copy from start to publish.
     executor=in_process_executor,
     jobs=[refresh_job],
+    asset_checks=[*freshness_checks],
     schedules=[daily_refresh_schedule()],
+    sensors=[report_failed_refresh, raw_freshness_sensor(freshness_checks)],
     resources={
         "dlt_runner": DagsterDltResource(),
         "dbt": DbtCliResource(

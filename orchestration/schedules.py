@@ -1,18 +1,35 @@
-"""The daily refresh: every asset, once a day, at a configurable time and zone."""
+"""Automation: the daily refresh, freshness checks on the raw tables, and a clear report of failed runs."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from datetime import timedelta
 
-from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
+from dagster import (
+    AssetChecksDefinition,
+    AssetSelection,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    ScheduleDefinition,
+    SensorDefinition,
+    build_last_update_freshness_checks,
+    build_sensor_for_freshness_checks,
+    define_asset_job,
+    run_failure_sensor,
+)
 
 DEFAULT_CRON = "0 6 * * *"
 DEFAULT_TIMEZONE = "UTC"
+WRITES_WAREHOUSE_TAG = {"vsm/writes-warehouse": "true"}
+RAW_TABLES = [["raw_jira", "issues"], ["raw_jira", "changelog_items"]]
 
 refresh_job = define_asset_job(
     name="refresh_warehouse",
     selection=AssetSelection.all(),
-    description="Ingest from the tracker, build facts and marts, run every data-quality check.",
+    description="Ingest from the tracker, build facts and marts, run every data-quality check, publish.",
+    tags=WRITES_WAREHOUSE_TAG,
 )
 
 
@@ -25,4 +42,39 @@ def daily_refresh_schedule() -> ScheduleDefinition:
         execution_timezone=os.environ.get("VSM_REFRESH_TIMEZONE") or DEFAULT_TIMEZONE,
         default_status=DefaultScheduleStatus.RUNNING,
         description="Refreshes the warehouse daily (VSM_REFRESH_CRON, VSM_REFRESH_TIMEZONE).",
+    )
+
+
+def raw_freshness_checks() -> Sequence[AssetChecksDefinition]:
+    """Warn when a raw table was not refreshed for longer than a day and a half (one missed daily run)."""
+    return build_last_update_freshness_checks(assets=RAW_TABLES, lower_bound_delta=timedelta(hours=36))
+
+
+def raw_freshness_sensor(checks: Sequence[AssetChecksDefinition]) -> SensorDefinition:
+    return build_sensor_for_freshness_checks(
+        freshness_checks=checks, default_status=DefaultSensorStatus.RUNNING, minimum_interval_seconds=3600
+    )
+
+
+def failure_summary(context: RunFailureSensorContext) -> str:
+    """The failed steps and the innermost error of each: what a person needs, without framework frames."""
+    lines = []
+    for event in context.get_step_failure_events():
+        error = event.step_failure_data.error if event.step_failure_data else None
+        while error is not None and error.cause is not None:
+            error = error.cause
+        lines.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+    return "\n".join(lines) or context.failure_event.message or "the run failed"
+
+
+@run_failure_sensor(
+    name="report_failed_refresh",
+    monitored_jobs=[refresh_job],
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Writes a failed refresh's error summary into that run's own event log.",
+)
+def report_failed_refresh(context: RunFailureSensorContext) -> None:
+    context.instance.report_engine_event(
+        f"Refresh failed; the published warehouse is unchanged.\n{failure_summary(context)}",
+        context.dagster_run,
     )

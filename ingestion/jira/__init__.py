@@ -270,7 +270,14 @@ def jira_source(
         jql = build_jql(config.projects, since, jira.time_zone)
         logger.info("reading Jira issues: %s", jql)
         started, count, newest = time.perf_counter(), 0, None
-        for issues in _search_pages(jira, jql, config.page_size):
+        for page_issues in _search_pages(jira, jql, config.page_size):
+            issues = [
+                issue for issue in page_issues if isinstance(issue, dict) and issue.get("id") is not None
+            ]
+            if len(issues) < len(page_issues):
+                logger.warning(
+                    "skipped %d search results without an issue id", len(page_issues) - len(issues)
+                )
             fetched = _complete_changelogs(jira, issues)
             for issue in issues:
                 more = fetched.get(str(issue.get("id")))

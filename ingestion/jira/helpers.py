@@ -171,7 +171,7 @@ def format_jql_datetime(moment: datetime, tz_name: str | None) -> str:
 
 ISSUES_SCHEMA = pa.schema(
     [
-        ("id", pa.string()),
+        pa.field("id", pa.string(), nullable=False),
         ("key", pa.string()),
         ("instance_url", pa.string()),
         ("project_id", pa.string()),
@@ -203,9 +203,9 @@ ISSUES_SCHEMA = pa.schema(
 
 CHANGELOG_SCHEMA = pa.schema(
     [
-        ("issue_id", pa.string()),
-        ("history_id", pa.string()),
-        ("item_index", pa.int64()),
+        pa.field("issue_id", pa.string(), nullable=False),
+        pa.field("history_id", pa.string(), nullable=False),
+        pa.field("item_index", pa.int64(), nullable=False),
         ("created", pa.timestamp("us")),
         ("author_account_id", pa.string()),
         ("author_name", pa.string()),
@@ -278,6 +278,9 @@ def issue_row(issue: dict[str, Any], instance_url: str, flagged_field_id: str | 
 def changelog_rows(issue_id: str, histories: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """The kept items of an issue's histories, one row each, in whatever order the API gave them."""
     for history in histories:
+        if history.get("id") is None:
+            logger.warning("issue %s: a changelog history without an id was skipped", issue_id)
+            continue
         author = history.get("author") or {}
         created = parse_jira_timestamp(history.get("created"))
         for index, item in enumerate(history.get("items") or []):
