@@ -2,59 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import json
 from pathlib import Path
 
 import duckdb
 import pytest
 
-AS_OF = "2026-06-30T12:00:00Z"
-ANCHOR = "2026-06-30"
-MARTS = [
-    "fct_state_intervals",
-    "fct_flow_items",
-    "metrics_flow_velocity",
-    "metrics_flow_time",
-    "metrics_flow_efficiency",
-    "metrics_flow_load",
-    "metrics_flow_distribution",
-    "metrics_bottlenecks",
-    "flow_item_analyzer",
-    "metrics_flow_summary",
-]
-
-
-def vsm(*args: str, warehouse: Path, storage: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "VSM_WAREHOUSE": str(warehouse),
-        "VSM_DAGSTER_STORAGE": str(storage),
-        "VSM_DAGSTER_COMPUTE_LOGS": str(storage / "logs"),
-        "VSM_DEMO_ISSUES": "600",
-        "VSM_DEMO_ANCHOR": ANCHOR,
-    }
-    command = [str(Path(sys.executable).parent / "vsm"), *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)
-
-
-def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return {
-            mart: connection.execute(f"select * from marts.{mart} order by all").fetchall() for mart in MARTS
-        }
-
-
-@pytest.fixture(scope="module")
-def refreshed(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
-    root = tmp_path_factory.mktemp("e2e")
-    warehouse, storage = root / "vsm.duckdb", root / "dagster"
-    result = vsm("refresh", "--as-of", AS_OF, warehouse=warehouse, storage=storage)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return warehouse, storage, result
+from .helpers import AS_OF, MARTS, snapshot, vsm
 
 
 def test_refresh_from_the_demo_tracker_fills_every_published_mart(refreshed) -> None:
@@ -77,8 +31,6 @@ def test_summary_prints_the_five_metrics_per_value_stream(refreshed) -> None:
     warehouse, storage, _ = refreshed
     result = vsm("summary", "--format", "json", warehouse=warehouse, storage=storage)
     assert result.returncode == 0, result.stderr
-    import json
-
     rows = {row["value_stream"]: row for row in json.loads(result.stdout)}
     assert set(rows) == {"Payments", "Mobile", "Operations", "all"}
     assert rows["all"]["completed"] == sum(

@@ -53,31 +53,163 @@ window_stays as (
 
 ),
 
-window_states as (
+window_state_mappings as (
 
     select
         value_stream,
         source,
         tool_state,
-        min(tool_state_flow_state) as tool_state_flow_state,
+        tool_state_flow_state,
+        case tool_state_flow_state
+            when 'new' then 1
+            when 'waiting' then 2
+            when 'active' then 3
+            when 'done' then 4
+            when 'canceled' then 5
+            else 6
+        end as flow_state_rank
+    from window_stays
+    group by value_stream, source, tool_state, tool_state_flow_state
+
+),
+
+window_state_mapping_lists as (
+
+    select
+        value_stream,
+        source,
+        tool_state,
+        min(flow_state_rank) as flow_state_rank,
+        {{ dbt.listagg(
+            "coalesce(tool_state_flow_state, 'unmapped')", "' or '", 'order by flow_state_rank'
+        ) }} as flow_states
+    from window_state_mappings
+    group by value_stream, source, tool_state
+
+),
+
+window_state_totals as (
+
+    select
+        value_stream,
+        source,
+        tool_state,
         count(distinct item_id) as items,
         sum(cast(window_hours as {{ metrics_exact_decimal() }})) as window_hours,
-        max(case when tool_state_flow_state = 'waiting' then 1 else 0 end) as is_waiting
+        max(case when tool_state_flow_state = 'waiting' then 1 else 0 end) as is_waiting,
+        min(case when tool_state_flow_state in ('done', 'canceled') then 1 else 0 end) as is_terminal
     from window_stays
     group by value_stream, source, tool_state
 
 ),
 
+{# A state's description: its flow state(s), the flow items in it during the window and, for states before
+   done, the hours they spent in it (hours in done or canceled states only measure time since completion). #}
+window_states as (
+
+    select
+        window_state_totals.value_stream,
+        window_state_totals.source,
+        window_state_totals.tool_state,
+        window_state_totals.is_waiting,
+        window_state_mapping_lists.flow_state_rank,
+        window_state_totals.window_hours,
+        {{ dbt.concat([
+            "'`'", 'window_state_totals.tool_state', "'` ('", 'window_state_mapping_lists.flow_states', "', '",
+            'cast(window_state_totals.items as ' ~ dbt.type_string() ~ ')',
+            "case when window_state_totals.items = 1 then ' item' else ' items' end",
+            "case when window_state_totals.is_terminal = 1 then '' else ', ' || cast(round(cast("
+            ~ "window_state_totals.window_hours as " ~ dbt.type_numeric() ~ "), 1) as " ~ dbt.type_string()
+            ~ ") || ' h' end",
+            "')'"
+        ]) }} as state_description
+    from window_state_totals
+    inner join window_state_mapping_lists
+        on
+            window_state_totals.value_stream = window_state_mapping_lists.value_stream
+            and window_state_totals.source = window_state_mapping_lists.source
+            and window_state_totals.tool_state = window_state_mapping_lists.tool_state
+
+),
+
 {# A workflow is an item type's set of tool states inside a value stream and tracker. #}
+workflow_states as (
+
+    select
+        window_stays.value_stream,
+        window_stays.source,
+        window_stays.item_type,
+        window_stays.tool_state,
+        window_state_mapping_lists.flow_state_rank,
+        max(case when window_stays.tool_state_flow_state = 'waiting' then 1 else 0 end) as is_waiting
+    from window_stays
+    inner join window_state_mapping_lists
+        on
+            window_stays.value_stream = window_state_mapping_lists.value_stream
+            and window_stays.source = window_state_mapping_lists.source
+            and window_stays.tool_state = window_state_mapping_lists.tool_state
+    group by
+        window_stays.value_stream,
+        window_stays.source,
+        window_stays.item_type,
+        window_stays.tool_state,
+        window_state_mapping_lists.flow_state_rank
+
+),
+
 workflows as (
 
     select
         value_stream,
         source,
         item_type,
-        max(case when tool_state_flow_state = 'waiting' then 1 else 0 end) as has_waiting_state
-    from window_stays
+        max(is_waiting) as has_waiting_state,
+        {{ dbt.listagg(
+            dbt.concat(["'`'", 'tool_state', "'`'"]), "', '", 'order by flow_state_rank, tool_state'
+        ) }} as tool_states
+    from workflow_states
     group by value_stream, source, item_type
+
+),
+
+{# Item types sharing one set of states are one workflow in the message. #}
+workflow_groups as (
+
+    select
+        value_stream,
+        source,
+        tool_states,
+        {{ dbt.listagg(dbt.concat(["'`'", 'item_type', "'`'"]), "', '", 'order by item_type') }} as item_types
+    from workflows
+    where has_waiting_state = 0
+    group by value_stream, source, tool_states
+
+),
+
+workflows_without_waiting as (
+
+    select
+        value_stream,
+        source,
+        {{ dbt.listagg(
+            dbt.concat(['item_types', "' (states '", 'tool_states', "')'"]), "'; '", 'order by item_types'
+        ) }} as workflow_descriptions
+    from workflow_groups
+    group by value_stream, source
+
+),
+
+value_stream_waits as (
+
+    select
+        value_stream,
+        source,
+        max(is_waiting) as has_waiting_state,
+        {{ dbt.listagg(
+            'state_description', "', '", 'order by flow_state_rank, window_hours desc, tool_state'
+        ) }} as states_seen
+    from window_states
+    group by value_stream, source
 
 ),
 
@@ -92,6 +224,47 @@ queue_suggestions as (
     where
         tool_state_flow_state in ('new', 'active')
         and {{ says_any_word('tool_state', queue_words) }}
+
+),
+
+value_stream_suggestions as (
+
+    select
+        value_stream,
+        source,
+        {{ dbt.listagg(
+            dbt.concat(["'`'", 'source', "','", 'project_key', "',,'", 'tool_state', "',waiting`'"]),
+            "', '",
+            'order by project_key, tool_state'
+        ) }} as suggested_rows
+    from queue_suggestions
+    group by value_stream, source
+
+),
+
+value_stream_projects as (
+
+    select distinct
+        value_stream,
+        source,
+        project_key
+    from window_stays
+
+),
+
+{# Without a state whose name suggests a queue, the message still gives the exact row, with a placeholder. #}
+value_stream_row_templates as (
+
+    select
+        value_stream,
+        source,
+        {{ dbt.listagg(
+            dbt.concat(["'`'", 'source', "','", 'project_key', "',,<state>,waiting`'"]),
+            "', '",
+            'order by project_key'
+        ) }} as template_rows
+    from value_stream_projects
+    group by value_stream, source
 
 ),
 
@@ -110,54 +283,6 @@ window_efficiency as (
         and flow_time_days is not null
         and completed_at > {{ window_start }}
         and completed_at <= {{ as_of_timestamp() }}
-    group by value_stream, source
-
-),
-
-value_stream_waits as (
-
-    select
-        value_stream,
-        source,
-        max(is_waiting) as has_waiting_state,
-        {{ dbt.listagg(
-            dbt.concat([
-                "'`'", 'tool_state', "'` ('", 'coalesce(tool_state_flow_state, ' ~ "'unmapped'" ~ ')',
-                "', '", 'cast(items as ' ~ dbt.type_string() ~ ')', "' items, '",
-                'cast(round(cast(window_hours as ' ~ dbt.type_numeric() ~ '), 1) as ' ~ dbt.type_string() ~ ')',
-                "' h)'"
-            ]),
-            "', '",
-            'order by window_hours desc, tool_state'
-        ) }} as states_seen
-    from window_states
-    group by value_stream, source
-
-),
-
-workflows_without_waiting as (
-
-    select
-        value_stream,
-        source,
-        {{ dbt.listagg(dbt.concat(["'`'", 'item_type', "'`'"]), "', '", 'order by item_type') }} as item_types
-    from workflows
-    where has_waiting_state = 0
-    group by value_stream, source
-
-),
-
-value_stream_suggestions as (
-
-    select
-        value_stream,
-        source,
-        {{ dbt.listagg(
-            dbt.concat(["'`'", 'source', "','", 'project_key', "',,'", 'tool_state', "',waiting`'"]),
-            "', '",
-            'order by project_key, tool_state'
-        ) }} as suggested_rows
-    from queue_suggestions
     group by value_stream, source
 
 ),
@@ -182,12 +307,15 @@ missing_wait_states as (
             ~ " as " ~ dbt.type_string() ~ ") || '% over the items completed in the last "
             ~ window_days ~ " days' end",
             "', so its flow efficiency cannot show waiting. '",
-            "coalesce('Workflows without a waiting state: ' || workflows_without_waiting.item_types || '. ', '')",
+            "coalesce('Workflows without a waiting state: ' || workflows_without_waiting.workflow_descriptions"
+            ~ " || '. ', '')",
             "'States seen: '", 'value_stream_waits.states_seen', "'. '",
             "coalesce('Likely queues: add ' || value_stream_suggestions.suggested_rows || ' to "
             ~ flow_state_seed ~ " (one row per queue state).', "
-            ~ "'Map the states where work waits (queues, ready-for-X, review, awaiting) as waiting in "
-            ~ flow_state_seed ~ ".')"
+            ~ "'No state name suggests a queue. If work waits in one of these states, add ' || "
+            ~ "value_stream_row_templates.template_rows || ' to " ~ flow_state_seed ~ " (one row per queue "
+            ~ "state); if the workflow has no queue state, add one in the tracker (e.g. `Ready for Review`) "
+            ~ "or flag blocked items, which count as waiting.')"
         ]) }} as message,
         cast(window_efficiency.flow_efficiency as {{ metrics_type_double() }}) as observed_value,
         cast(null as {{ dbt.type_string() }}) as project_key
@@ -204,6 +332,10 @@ missing_wait_states as (
         on
             value_stream_waits.value_stream = value_stream_suggestions.value_stream
             and value_stream_waits.source = value_stream_suggestions.source
+    left join value_stream_row_templates
+        on
+            value_stream_waits.value_stream = value_stream_row_templates.value_stream
+            and value_stream_waits.source = value_stream_row_templates.source
     where
         value_stream_waits.has_waiting_state = 0
         or window_efficiency.flow_efficiency >= {{ efficiency_threshold }}
