@@ -12,10 +12,26 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 FaultKind = Literal[
-    "rate_limit", "server_error", "bad_gateway", "unavailable", "slow", "truncated", "malformed"
+    "rate_limit",
+    "server_error",
+    "bad_gateway",
+    "unavailable",
+    "slow",
+    "truncated",
+    "malformed",
+    "stale_token",
 ]
 FAULT_KINDS: Final = frozenset(
-    {"rate_limit", "server_error", "bad_gateway", "unavailable", "slow", "truncated", "malformed"}
+    {
+        "rate_limit",
+        "server_error",
+        "bad_gateway",
+        "unavailable",
+        "slow",
+        "truncated",
+        "malformed",
+        "stale_token",
+    }
 )
 
 
@@ -25,7 +41,8 @@ class FaultRule:
 
     `slow` sleeps `delay_seconds` and then answers normally (longer than the client's timeout, it is a
     timeout); `truncated` promises the full Content-Length and closes half-way; `malformed` is a 200 whose
-    body is not JSON.
+    body is not JSON; `stale_token` answers a search page whose `nextPageToken` is the one the client sent,
+    so a client that trusts it reads the same page again (a paging bug real trackers have had).
     """
 
     path_prefix: str

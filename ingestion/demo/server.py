@@ -471,6 +471,15 @@ class DemoTracker:
         return Response(200, answer)
 
 
+def _with_stale_token(response: Response, raw_path: str, body: Any) -> Response:
+    """The same page, but pointing its `nextPageToken` back at the token this request used."""
+    sent = (body or {}).get("nextPageToken") if isinstance(body, dict) else None
+    sent = sent or parse_qs(urlsplit(raw_path).query).get("nextPageToken", [None])[-1]
+    if not sent or not isinstance(response.body, dict) or "nextPageToken" not in response.body:
+        return response
+    return Response(response.status, {**response.body, "nextPageToken": sent}, response.headers)
+
+
 def _filtered(histories: tuple[History, ...], field_ids: set[str] | None) -> list[History]:
     """Histories cut down to the items of `field_ids` (those left with none are dropped)."""
     if field_ids is None:
@@ -630,6 +639,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         fault = tracker.fault_for(urlsplit(self.path).path)
         if fault is not None and self._early_fault(fault):
             return
+        body = None
         try:
             body = json.loads(raw_body) if raw_body else None
             response = tracker.dispatch(method, self.path, body)
@@ -644,6 +654,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._send_truncated(response)
         elif fault is not None and fault.kind == "malformed":
             self._send(Response(200, b'{"issues": [{"id": "10000", "key": '))
+        elif fault is not None and fault.kind == "stale_token":
+            self._send(_with_stale_token(response, self.path, body))
         else:
             self._send(response)
 

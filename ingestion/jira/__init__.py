@@ -52,6 +52,7 @@ class JiraSettings:
     deployment: str = "auto"
     overlap_minutes: int = settings.DEFAULT_OVERLAP_MINUTES
     page_size: int = settings.SEARCH_PAGE_SIZE
+    request_timeout: float = settings.REQUEST_TIMEOUT_SECONDS
 
     def client(self) -> JiraClient:
         return JiraClient(
@@ -59,6 +60,7 @@ class JiraSettings:
             email=self.email,
             api_token=self.api_token,
             personal_access_token=self.personal_access_token,
+            timeout=self.request_timeout,
         )
 
 
@@ -122,9 +124,15 @@ def _search_pages(instance: _Instance, jql: str, page_size: int) -> Iterator[lis
                 params["nextPageToken"] = token
             page = instance.client.get(settings.CLOUD_SEARCH, **params)
             yield page.get("issues") or []
-            token = page.get("nextPageToken")
-            if page.get("isLast", not token) or not token:
+            next_token = page.get("nextPageToken")
+            if page.get("isLast", not next_token) or not next_token:
                 return
+            if next_token == token:
+                raise JiraError(
+                    "Jira's search returned the page token it was given, so paging would never advance; "
+                    "stopped to avoid an incomplete load. Nothing was published: rerun `vsm refresh`."
+                )
+            token = next_token
     start = 0
     while True:
         page = instance.client.get(
@@ -230,6 +238,7 @@ def jira_source(
     overlap_minutes: int = settings.DEFAULT_OVERLAP_MINUTES,
     page_size: int = settings.SEARCH_PAGE_SIZE,
     browse_url: str | None = None,
+    request_timeout: float = settings.REQUEST_TIMEOUT_SECONDS,
     progress: ProgressCallback | None = None,
 ) -> Sequence[DltResource]:
     """Issues, their status/flag/resolution changes, and the status, type and project catalogs.
@@ -251,6 +260,7 @@ def jira_source(
         deployment=deployment,
         overlap_minutes=overlap_minutes,
         page_size=min(max(page_size, 1), settings.SEARCH_PAGE_SIZE),
+        request_timeout=request_timeout,
     )
     instance_holder: list[_Instance] = []
 

@@ -103,6 +103,9 @@ class JiraClient:
             raise TransientJiraError(f"{method} {path} timed out after {self.timeout:.0f} s") from error
         except requests.ConnectionError as error:
             raise TransientJiraError(f"cannot connect to {self.base_url} ({type(error).__name__})") from error
+        except requests.RequestException as error:  # a body cut off mid-way, a broken chunk
+            failure = type(error).__name__
+            raise TransientJiraError(f"{method} {path} failed mid-response ({failure})") from error
         status = response.status_code
         if status in (401, 403):
             raise JiraAuthError(
