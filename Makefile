@@ -14,7 +14,10 @@ export DAGSTER_TELEMETRY_DISABLED := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install run test lint fmt ui docs bench clean
+.PHONY: install run test lint fmt ui docs bench clean browser
+
+# The flow report's test opens the report in a real headless browser: Debian's chromium.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,8 +37,12 @@ run: $(STAMP)
 	@echo "UI: make ui, then http://127.0.0.1:3000"
 
 ## make test: lint, then every test.
-test: $(STAMP) lint
+test: $(STAMP) lint browser
 	$(BIN)/pytest
+
+browser:
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the report test"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
