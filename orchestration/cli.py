@@ -169,6 +169,11 @@ def summary(value_stream: str | None, period: str | None, output_format: str, wa
     path = _prepare_environment(warehouse)
     if not path.exists():
         raise CliError(f"no warehouse at {path}: run `vsm refresh` (or `make run`) first.")
+    from .report import value_streams
+
+    known = value_streams(path)
+    if value_stream and value_stream not in known:
+        raise CliError(f"no value stream named {value_stream!r}; the warehouse has: {', '.join(known)}")
     print_summary(path, value_stream=value_stream, period=period, output_format=output_format)
     return 0
 

@@ -137,6 +137,13 @@ def print_summary(
     console.print(table)
 
 
+def value_streams(path: Path) -> list[str]:
+    """The value streams the marts know, the portfolio (`all`) included."""
+    with _connect(path) as connection:
+        rows = connection.execute("select distinct value_stream from marts.metrics_flow_summary order by 1")
+        return [row[0] for row in rows.fetchall()]
+
+
 def findings_rows(path: Path) -> list[dict]:
     with _connect(path) as connection:
         return _rows(
