@@ -90,6 +90,8 @@ def _fmt(value: Any, column: str) -> str:
         return "-"
     if column.endswith("_share") or column == "flow_efficiency":
         return f"{value:.0%}"
+    if column == "ratio":
+        return f"{value:.2f}"
     if isinstance(value, float):
         return f"{value:,.1f}"
     return str(value)
@@ -135,6 +137,27 @@ def print_summary(
     for row in rows:
         table.add_row(*(_fmt(row.get(name), name) for name in columns))
     console.print(table)
+    if not period:
+        print_littles_law(path, value_stream, console)
+
+
+def print_littles_law(path: Path, value_stream: str | None, console: Console) -> None:
+    """Little's law over the same window, reported and never enforced: a ratio far from 1 means the
+    window is not stable (load building up or draining), or items leave the flow without completing."""
+    with _connect(path) as connection:
+        rows = _rows(
+            connection,
+            "select value_stream, avg_flow_load, predicted_flow_load, ratio from marts.metrics_littles_law "
+            "where flow_item_type = 'all' and ($value_stream is null or value_stream = $value_stream) "
+            "order by value_stream = 'all', value_stream",
+            {"value_stream": value_stream},
+        )
+    for row in rows:
+        console.print(
+            f"Little's law, {row['value_stream']}: average load {_fmt(row['avg_flow_load'], '')} vs "
+            f"velocity/day x mean flow time {_fmt(row['predicted_flow_load'], '')} "
+            f"(ratio {_fmt(row['ratio'], 'ratio')})"
+        )
 
 
 def value_streams(path: Path) -> list[str]:
