@@ -186,11 +186,10 @@ def finding_result(check: FindingCheck, findings: Sequence[Finding]) -> AssetChe
 
 def evaluate_findings(
     warehouse_file: Path, checks: Sequence[FindingCheck] = FINDING_CHECKS
-) -> Iterator[AssetCheckResult]:
+) -> list[AssetCheckResult]:
     """One result per check, read from `marts.dq_findings` of `warehouse_file` (read-only)."""
     with duckdb.connect(str(warehouse_file), read_only=True) as connection:
-        for check in checks:
-            yield finding_result(check, read_findings(connection, check.name))
+        return [finding_result(check, read_findings(connection, check.name)) for check in checks]
 
 
 @multi_asset_check(

@@ -107,7 +107,10 @@ def refresh(as_of: str | None, full: bool, warehouse: str | None) -> int:
 
     resources = dict(defs.resources)
     resources["warehouse"] = WarehouseResource(path=str(path), as_of=as_of or "", full_refresh=full)
-    assets = list(defs.assets or [])
+    # Every asset and the data-quality checks that gate publication (freshness checks run from their sensor).
+    from .checks import dq_asset_checks
+
+    assets = [*(defs.assets or []), *dq_asset_checks]
     started = time.perf_counter()
     print(f"Refreshing {path} ({'full rebuild' if full else 'incremental'}; as-of {as_of or 'now'}) ...")
     with DagsterInstance.get() as instance:

@@ -10,6 +10,7 @@ from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
 from .assets import dbt_project, jira_raw_tables, published_warehouse, vsm_dbt_models
+from .checks import dq_asset_checks
 from .resources import TrackerResource, WarehouseResource
 from .schedules import (
     daily_refresh_schedule,
@@ -26,7 +27,7 @@ defs = Definitions(
     # One process per run: the run holds the warehouse lock and its working copy from start to publish.
     executor=in_process_executor,
     jobs=[refresh_job],
-    asset_checks=[*freshness_checks],
+    asset_checks=[*freshness_checks, *dq_asset_checks],
     schedules=[daily_refresh_schedule()],
     sensors=[report_failed_refresh, raw_freshness_sensor(freshness_checks)],
     resources={

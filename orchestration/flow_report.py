@@ -91,6 +91,7 @@ class Section:
     anchor: str
     title: str
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     tiles: list[tuple[str, str]] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     analyzer_rows: list[dict[str, Any]] = field(default_factory=list)
@@ -111,7 +112,10 @@ def _frame(connection: duckdb.DuckDBPyConnection, sql: str, params: dict[str, An
 
 
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    return _frame(connection, sql, params).to_dict("records")
+    """Rows as dicts of plain Python values (None for null, unlike a DataFrame's NaN)."""
+    cursor = connection.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def as_of_date(connection: duckdb.DuckDBPyConnection) -> date | None:
@@ -552,7 +556,9 @@ order by wait_share desc nulls last, tool_state
 """
 
 
-def bottleneck_chart(connection: duckdb.DuckDBPyConnection, value_stream: str, window: ReportWindow) -> Chart:
+def bottleneck_chart(
+    connection: duckdb.DuckDBPyConnection, value_stream: str, window: ReportWindow, wait_states_missing: bool
+) -> Chart:
     """Each state's share of the window's waiting hours, the mart's day rows summed so the window is exact."""
     chart = Chart(
         "bottleneck-finder",
@@ -563,9 +569,10 @@ def bottleneck_chart(connection: duckdb.DuckDBPyConnection, value_stream: str, w
     rows = _frame(connection, BOTTLENECK_SQL, window.params(value_stream))
     rows = rows[rows["wait_share"].fillna(0) > 0]
     if rows.empty:
-        chart.empty_note = (
-            "No waiting time was recorded in this window. If no state is mapped as waiting, "
-            "see the data-quality warning at the top of this section."
+        chart.empty_note = "No waiting time was recorded in this window." + (
+            " No state is mapped as waiting: see the warning at the top of this section."
+            if wait_states_missing
+            else ""
         )
         return chart
     rows = rows.sort_values("wait_share")
@@ -693,7 +700,7 @@ def _tiles(connection: duckdb.DuckDBPyConnection, value_stream: str) -> list[tup
     row = rows[0]
 
     def shown(value: Any, template: str) -> str:
-        return "-" if value is None or pd.isna(value) else template.format(value)
+        return "-" if value is None else template.format(value)
 
     return [
         ("Completed", shown(row["completed"], "{:,.0f}")),
@@ -748,13 +755,23 @@ def _analyzer_rows(items: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def build_section(
-    connection: duckdb.DuckDBPyConnection, value_stream: str, window: ReportWindow, anchor: str
+    connection: duckdb.DuckDBPyConnection,
+    value_stream: str,
+    window: ReportWindow,
+    anchor: str,
+    known_streams: list[str],
 ) -> Section:
     title = "Portfolio (all value streams)" if value_stream == PORTFOLIO else value_stream
     section = Section(value_stream=value_stream, anchor=anchor, title=title)
     section.findings = _findings(connection, value_stream)
     section.warnings = _missing_wait_state_warnings(section.findings)
     section.tiles = _tiles(connection, value_stream)
+    if value_stream not in known_streams:
+        others = ", ".join(name for name in known_streams if name != PORTFOLIO) or "none"
+        section.notes.append(
+            f"No metrics yet for {value_stream}: the warehouse holds no flow item of it. "
+            f"Value streams with data: {others}."
+        )
     completed = completed_items(connection, value_stream, window)
     percentiles = flow_time_percentiles(completed)
     open_items = analyzer_items(connection, value_stream)
@@ -767,7 +784,7 @@ def build_section(
         efficiency_chart(connection, value_stream, window),
         load_chart(connection, value_stream, window),
         cumulative_flow_chart(connection, value_stream, window),
-        bottleneck_chart(connection, value_stream, window),
+        bottleneck_chart(connection, value_stream, window, wait_states_missing=bool(section.warnings)),
         aging_chart(open_items, percentiles),
     ]
     section.analyzer_rows = _analyzer_rows(open_items)
@@ -878,6 +895,7 @@ PAGE_TEMPLATE = """<!DOCTYPE html>
     <br>{{ warning.message }}
   </div>
   {% endfor %}
+  {% for note in section.notes %}<p class="no-data section-note">{{ note }}</p>{% endfor %}
   {% if section.tiles %}
   <div class="tiles">
     {% for label, value in section.tiles %}
@@ -912,8 +930,8 @@ PAGE_TEMPLATE = """<!DOCTYPE html>
         {% if section.value_stream == 'all' %}<td>{{ item.value_stream }}</td>{% endif %}
         <td>{{ item.flow_item_type }}</td>
         <td>{{ item.current_tool_state }} ({{ item.current_flow_state }})</td>
-        <td class="number">{{ '%.1f' | format(item.age_days) }}</td>
-        <td class="number">{{ '%.1f' | format(item.time_in_current_state_days) }}</td>
+        <td class="number">{{ fmt_days(item.age_days) }}</td>
+        <td class="number">{{ fmt_days(item.time_in_current_state_days) }}</td>
         <td>{{ 'yes' if item.is_flagged else '' }}</td>
         <td class="number">{{ fmt_days(item.recent_flow_time_p85_days) }}</td>
       </tr>
@@ -990,9 +1008,12 @@ def write_flow_report(warehouse: Path, out: Path, value_stream: str | None = Non
         window = report_window(as_of, months) if as_of else None
         sections: list[Section] = []
         if window is not None:
-            names = [value_stream] if value_stream else value_streams(connection)
+            known = value_streams(connection)
             taken: set[str] = set()
-            sections = [build_section(connection, name, window, _anchor(name, taken)) for name in names]
+            sections = [
+                build_section(connection, name, window, _anchor(name, taken), known)
+                for name in ([value_stream] if value_stream else known)
+            ]
     page = render_page(sections, window, warehouse, datetime.now(UTC))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

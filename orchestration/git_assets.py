@@ -1,0 +1,139 @@
+"""Raw GitHub and GitLab tables landed by dlt, as Dagster assets in the same lineage graph as Jira's.
+
+Each source is optional. When it is not configured (no token or no repositories / projects in dlt config),
+its asset still succeeds: it loads nothing and reports every table as materialised with `configured: false`,
+and the dbt staging models read the missing raw tables as empty sets (`source_or_empty`), so the default demo
+run keeps building.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import dlt
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
+from dagster_dlt.translator import DltResourceTranslatorData
+
+from ingestion.github import github_is_configured, github_source
+from ingestion.gitlab import gitlab_is_configured, gitlab_source
+
+from .resources import WarehouseResource
+from .translators import OWNERS
+
+RAW_DESCRIPTIONS = {
+    ("raw_github", "items"): "One row per GitHub issue or pull request, as last listed (merged on id).",
+    (
+        "raw_github",
+        "events",
+    ): "One row per kept GitHub timeline event (labeled, review requested, closed ...).",
+    ("raw_gitlab", "items"): "One row per GitLab issue or merge request, as last listed (merged on id).",
+    ("raw_gitlab", "events"): "One row per GitLab resource state or label event.",
+}
+
+
+class GitDltTranslator(DagsterDltTranslator):
+    """Raw tables keyed `[dataset, table]`: the keys the dbt sources declare in their meta."""
+
+    def __init__(self, dataset: str) -> None:
+        super().__init__()
+        self._dataset = dataset
+
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
+        table = data.resource.name
+        return (
+            super()
+            .get_asset_spec(data)
+            .replace_attributes(
+                key=AssetKey([self._dataset, table]),
+                deps=[],
+                group_name="ingestion",
+                owners=OWNERS,
+                description=RAW_DESCRIPTIONS.get((self._dataset, table), f"Raw {self._dataset} {table}."),
+            )
+        )
+
+
+def _pipeline(warehouse: WarehouseResource, name: str, dataset: str) -> dlt.Pipeline:
+    """A dlt pipeline writing this run's working copy, its state kept in the run's folder like Jira's."""
+    copy = warehouse.working_copy()
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
+    return dlt.pipeline(
+        pipeline_name=name,
+        pipelines_dir=str(copy.directory / "dlt"),
+        destination=dlt.destinations.duckdb(str(copy.path)),
+        dataset_name=dataset,
+        progress="log",
+    )
+
+
+def _run_or_skip(
+    context: AssetExecutionContext,
+    dlt_runner: DagsterDltResource,
+    warehouse: WarehouseResource,
+    *,
+    configured: Callable[[], bool],
+    source_factory: Callable[[], Any],
+    pipeline_name: str,
+    dataset: str,
+    settings_hint: str,
+) -> Iterator[Any]:
+    if not configured():
+        context.log.info(f"{dataset}: not configured ({settings_hint} unset); nothing to load")
+        for key in context.selected_asset_keys:
+            yield MaterializeResult(asset_key=key, metadata={"configured": False, "rows_loaded": 0})
+        return
+    yield from dlt_runner.run(
+        context=context,
+        dlt_source=source_factory(),
+        dlt_pipeline=_pipeline(warehouse, pipeline_name, dataset),
+        refresh="drop_sources" if warehouse.full_refresh else None,
+    )
+
+
+# Definition-time sources only describe the assets' shape; runs build them again from the live configuration.
+_GITHUB_SHAPE = github_source(access_token="shape", repositories="")  # noqa: S106
+_GITLAB_SHAPE = gitlab_source(access_token="shape", projects="")  # noqa: S106
+
+
+@dlt_assets(
+    dlt_source=_GITHUB_SHAPE,
+    dlt_pipeline=dlt.pipeline(pipeline_name="vsm_github", destination="duckdb", dataset_name="raw_github"),
+    name="github_raw_tables",
+    dagster_dlt_translator=GitDltTranslator("raw_github"),
+)
+def github_raw_tables(
+    context: AssetExecutionContext, dlt_runner: DagsterDltResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """Land GitHub issues, pull requests and their timeline events in `raw_github`, incrementally."""
+    yield from _run_or_skip(
+        context,
+        dlt_runner,
+        warehouse,
+        configured=github_is_configured,
+        source_factory=github_source,
+        pipeline_name="vsm_github",
+        dataset="raw_github",
+        settings_hint="SOURCES__GITHUB__ACCESS_TOKEN / SOURCES__GITHUB__REPOSITORIES",
+    )
+
+
+@dlt_assets(
+    dlt_source=_GITLAB_SHAPE,
+    dlt_pipeline=dlt.pipeline(pipeline_name="vsm_gitlab", destination="duckdb", dataset_name="raw_gitlab"),
+    name="gitlab_raw_tables",
+    dagster_dlt_translator=GitDltTranslator("raw_gitlab"),
+)
+def gitlab_raw_tables(
+    context: AssetExecutionContext, dlt_runner: DagsterDltResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """Land GitLab issues, merge requests and their resource events in `raw_gitlab`, incrementally."""
+    yield from _run_or_skip(
+        context,
+        dlt_runner,
+        warehouse,
+        configured=gitlab_is_configured,
+        source_factory=gitlab_source,
+        pipeline_name="vsm_gitlab",
+        dataset="raw_gitlab",
+        settings_hint="SOURCES__GITLAB__ACCESS_TOKEN / SOURCES__GITLAB__PROJECTS",
+    )
