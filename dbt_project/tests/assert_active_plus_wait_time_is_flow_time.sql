@@ -1,6 +1,9 @@
 -- Spec section 7: active_time + wait_time = flow_time for every completed flow item, and both are backed by
 -- the intervals: the intervals clipped to [work_started_at, completed_at] add up to the flow time, and their
 -- active part is active_time_days (tolerance 1e-6 days).
+-- Shown in Dagster as an asset check on the model it judges.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_flow_items'}}}) }}
+
 with
 
 fct_flow_items as (

@@ -1,6 +1,9 @@
 -- Spec section 7: the intervals of one item never overlap and cover [created_at, as-of) without gaps.
 -- Returns one row per violation: a first interval not starting at created_at, an interval whose exit is not
 -- the next interval's entry, a current interval that is not the last one, or an item without intervals.
+-- Shown in Dagster as an asset check on the model it judges.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_state_intervals'}}}) }}
+
 with
 
 fct_state_intervals as (

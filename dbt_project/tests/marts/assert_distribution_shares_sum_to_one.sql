@@ -1,4 +1,7 @@
 -- Spec section 7: the non-null shares of one value stream and period sum to 1 (both velocity and load).
+-- Shown in Dagster as an asset check on the model it judges.
+{{ config(meta={'dagster': {'ref': {'name': 'metrics_flow_distribution'}}}) }}
+
 with
 
 metrics_flow_distribution as (

@@ -2,6 +2,9 @@
 -- Checks the zero-fill spine of the metric marts: consecutive periods one grain apart, the first period
 -- holding the value stream's first work item and the last one holding the as-of day, in every mart.
 
+-- Shown in Dagster as an asset check on the model it judges.
+{{ config(meta={'dagster': {'ref': {'name': 'metrics_flow_velocity'}}}) }}
+
 with
 
 fct_flow_items as (

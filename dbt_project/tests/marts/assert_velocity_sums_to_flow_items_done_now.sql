@@ -1,5 +1,8 @@
 -- Spec section 7: flow velocity summed over all day periods of a value stream equals the number of its flow
 -- items done now (an item created done counts once, at creation). Returns the value streams that disagree.
+-- Shown in Dagster as an asset check on the model it judges.
+{{ config(meta={'dagster': {'ref': {'name': 'metrics_flow_velocity'}}}) }}
+
 with
 
 metrics_flow_velocity as (
