@@ -116,3 +116,24 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
     path = warehouse.publish()
     context.log.info(f"published {path}")
     return MaterializeResult(metadata={"path": MetadataValue.path(str(path)), "bytes": path.stat().st_size})
+
+
+@asset(
+    key=AssetKey(["reports", "flow_report"]),
+    deps=[published_warehouse],
+    group_name="metrics",
+    owners=OWNERS,
+    kinds={"html"},
+    description=(
+        "The flow report: one self-contained HTML file of the Flow Metrics charts for every value stream, "
+        "written from the published warehouse after every refresh."
+    ),
+)
+def flow_report(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    """Write the flow report beside the published warehouse."""
+    from .flow_report import write_flow_report
+
+    published = warehouse.published_path()
+    path = write_flow_report(published, published.parent / "flow-report.html")
+    context.log.info(f"flow report written to {path}")
+    return MaterializeResult(metadata={"path": MetadataValue.path(str(path)), "bytes": path.stat().st_size})

@@ -127,6 +127,9 @@ def refresh(as_of: str | None, full: bool, warehouse: str | None) -> int:
     if not result.success:
         raise CliError(f"refresh failed:\n{_failure_summary(result)}")
     print(f"Refreshed in {time.perf_counter() - started:.1f} s. Warehouse: {path}")
+    report_path = path.parent / "flow-report.html"
+    if report_path.exists():
+        print(f"Flow report: {report_path}")
     from .report import print_findings
 
     print_findings(path)
@@ -181,6 +184,18 @@ def summary(value_stream: str | None, period: str | None, output_format: str, wa
     return 0
 
 
+def report(value_stream: str | None, out: str | None, months: int, warehouse: str | None) -> int:
+    """Write the flow report: one self-contained HTML file of the Flow Metrics charts."""
+    from .flow_report import write_flow_report
+
+    path = _prepare_environment(warehouse)
+    if not path.exists():
+        raise CliError(f"no warehouse at {path}: run `vsm refresh` (or `make run`) first.")
+    target = Path(out) if out else path.parent / "flow-report.html"
+    print(f"Flow report: {write_flow_report(path, target, value_stream=value_stream, months=months)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vsm", description="Open flow-metrics warehouse (Flow Framework metrics)."
@@ -207,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     summary_parser.add_argument("--value-stream")
     summary_parser.add_argument("--period", choices=["day", "week", "month", "quarter"])
     summary_parser.add_argument("--format", dest="output_format", choices=["table", "json"], default="table")
+
+    report_parser = commands.add_parser("report", help="write the flow report (one self-contained HTML file)")
+    report_parser.add_argument("--value-stream")
+    report_parser.add_argument("--out", help="HTML file (default: flow-report.html beside the warehouse)")
+    report_parser.add_argument("--months", type=int, default=6, help="window of the charts (default 6)")
     return parser
 
 
@@ -222,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return refresh(args.as_of, args.full, args.warehouse)
         if args.command == "demo":
             return demo(args.issues, args.seed, args.port)
+        if args.command == "report":
+            return report(args.value_stream, args.out, args.months, args.warehouse)
         return summary(args.value_stream, args.period, args.output_format, args.warehouse)
     except CliError as error:
         print(f"vsm: {error}", file=sys.stderr)

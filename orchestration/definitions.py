@@ -9,7 +9,7 @@ from dagster import Definitions, in_process_executor
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
-from .assets import dbt_project, jira_raw_tables, published_warehouse, vsm_dbt_models
+from .assets import dbt_project, flow_report, jira_raw_tables, published_warehouse, vsm_dbt_models
 from .checks import dq_asset_checks
 from .resources import TrackerResource, WarehouseResource
 from .schedules import (
@@ -23,7 +23,7 @@ from .schedules import (
 freshness_checks = raw_freshness_checks()
 
 defs = Definitions(
-    assets=[jira_raw_tables, vsm_dbt_models, published_warehouse],
+    assets=[jira_raw_tables, vsm_dbt_models, published_warehouse, flow_report],
     # One process per run: the run holds the warehouse lock and its working copy from start to publish.
     executor=in_process_executor,
     jobs=[refresh_job],

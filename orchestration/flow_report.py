@@ -320,15 +320,19 @@ def flow_time_percentiles(items: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def _percentile_lines(figure: go.Figure, percentiles: dict[str, float]) -> None:
+def _percentile_lines(figure: go.Figure, percentiles: dict[str, float], *, vertical: bool = False) -> None:
+    """Dashed flow-time percentile lines, labelled outside the plot (right, or top) so no dot hides them."""
     for name, days in percentiles.items():
-        figure.add_hline(
-            y=days,
-            line={"color": PERCENTILE_COLORS[name], "dash": "dash", "width": 1.5},
-            annotation_text=f"{name} {days:.1f} d",
-            annotation_position="top left",
-            annotation_font_color=PERCENTILE_COLORS[name],
-        )
+        style = {
+            "line": {"color": PERCENTILE_COLORS[name], "dash": "dash", "width": 1.5},
+            "annotation_text": f"{name} {days:.1f} d",
+            "annotation_font_color": PERCENTILE_COLORS[name],
+        }
+        if vertical:
+            figure.add_vline(x=days, annotation_position="top", **style)
+        else:
+            figure.add_hline(y=days, annotation_position="right", **style)
+    figure.update_layout(margin={"r": 16 if vertical else 80, "t": 28 if vertical else 16})
 
 
 def flow_time_scatter_chart(items: pd.DataFrame, percentiles: dict[str, float]) -> Chart:
@@ -632,7 +636,7 @@ def aging_chart(items: pd.DataFrame, percentiles: dict[str, float]) -> Chart:
     chart = Chart(
         "flow-item-analyzer",
         "Flow Item Analyzer: aging work in progress",
-        "Every open, started flow item by its current state and age. Items above the dashed 85% line are "
+        "Every open, started flow item by its current state and age. Items right of the dashed 85% line are "
         "already older than 85% of the items completed in the window took: look at them first. "
         "Crosses are flagged (blocked). Click a dot to open the item.",
         click_opens_items=True,
@@ -662,8 +666,9 @@ def aging_chart(items: pd.DataFrame, percentiles: dict[str, float]) -> Chart:
         # an invisible box draws no legend swatch: a point-less scatter carries the legend entry instead
         figure.add_scatter(x=[None], y=[None], mode="markers", name=name, legendgroup=name, marker=marker)
         figure.add_box(
-            x=series["current_tool_state"],
-            y=series["age_days"],
+            x=series["age_days"],
+            y=series["current_tool_state"],
+            orientation="h",
             name=name,
             legendgroup=name,
             showlegend=False,
@@ -674,13 +679,16 @@ def aging_chart(items: pd.DataFrame, percentiles: dict[str, float]) -> Chart:
             line={"width": 0},
             marker=marker,
             customdata=series[["item_key", "item_url", "time_in_current_state_days"]].to_numpy(),
-            hovertemplate="%{customdata[0]}<br>age %{y:.1f} days<br>%{customdata[2]:.1f} days in %{x}"
+            hovertemplate="%{customdata[0]}<br>age %{x:.1f} days<br>%{customdata[2]:.1f} days in %{y}"
             "<extra>%{fullData.name}</extra>",
         )
     figure.update_layout(boxmode="overlay")
-    figure = _layout(figure, "age (days since work started)", x_title="current state")
-    figure.update_xaxes(type="category", categoryorder="array", categoryarray=list(order))
-    _percentile_lines(figure, percentiles)
+    figure = _layout(figure, "", x_title="age (days since work started)")
+    figure.update_yaxes(type="category", categoryorder="array", categoryarray=list(order)[::-1])
+    figure.update_xaxes(rangemode="tozero")
+    # the percentile labels take the top edge, so the legend goes below the axis title
+    figure.update_layout(height=380, legend={"y": -0.22, "yanchor": "top"})
+    _percentile_lines(figure, percentiles, vertical=True)
     chart.figure, chart.points = figure, len(items)
     return chart
 
@@ -803,7 +811,6 @@ def _figure_html(chart: Chart, div_id: str) -> str:
         div_id=div_id,
         config=PLOTLY_CONFIG,
         post_script=CLICK_TO_OPEN if chart.click_opens_items else None,
-        default_height="340px",
     )
 
 
