@@ -28,6 +28,7 @@ class WarehouseResource(ConfigurableResource):
     as_of: str = ""
     full_refresh: bool = False
     _run_id: str | None = PrivateAttr(default=None)
+    _published: bool = PrivateAttr(default=False)
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseResource]:
@@ -35,10 +36,13 @@ class WarehouseResource(ConfigurableResource):
         with warehouse.exclusive_lock(published):
             warehouse.discard(published)  # leftovers of crashed runs
             self._run_id = context.run_id
+            self._published = False
             try:
                 yield self
             finally:
-                warehouse.discard(published)
+                # A failed run's folder (dbt logs, dlt trace) stays for inspection until the next run starts.
+                if self._published:
+                    warehouse.discard(published)
 
     def published_path(self) -> Path:
         """The file BI tools read: `path`, else `$VSM_WAREHOUSE`, else `warehouse/vsm.duckdb`."""
@@ -79,7 +83,9 @@ class WarehouseResource(ConfigurableResource):
         return json.dumps(variables)
 
     def publish(self) -> Path:
-        return warehouse.publish(self.working_copy())
+        path = warehouse.publish(self.working_copy())
+        self._published = True
+        return path
 
 
 def normalise_as_of(value: str) -> str:

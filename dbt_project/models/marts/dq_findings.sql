@@ -47,10 +47,12 @@ unmapped_states as (
         cast(null as {{ dbt.type_string() }}) as item_key,
         tool_state as subject,
         {{ dbt.concat([
-            "'Tool state `'", 'tool_state', "'` of '", 'source', "' project '", 'project_key',
+            "'Tool state `'", "coalesce(tool_state, '(no state)')", "'` of '", 'source', "' project '",
+            "coalesce(project_key, '(no project)')",
             "' (value stream `'", 'value_stream', "'`) maps to no flow state; '",
             'cast(count(distinct item_id) as ' ~ dbt.type_string() ~ ')',
-            "' items were in it. Add a row `'", 'source', "','", 'project_key', "',,'", 'tool_state',
+            "' items were in it. Add a row `'", 'source', "','", "coalesce(project_key, '')", "',,'",
+            "coalesce(tool_state, '<state>')",
             "',<new|waiting|active|done|canceled>` to " ~ flow_state_seed ~ ".'"
         ]) }} as message,
         cast(count(distinct item_id) as {{ metrics_type_double() }}) as observed_value,
@@ -76,11 +78,12 @@ unmapped_item_types as (
         cast(null as {{ dbt.type_string() }}) as item_key,
         item_type as subject,
         {{ dbt.concat([
-            "'Item type `'", 'item_type', "'` of '", 'source', "' project '", 'project_key',
+            "'Item type `'", "coalesce(item_type, '(no type)')", "'` of '", 'source', "' project '",
+            "coalesce(project_key, '(no project)')",
             "' (value stream `'", 'value_stream', "'`) maps to no flow item type; '",
             'cast(count(*) as ' ~ dbt.type_string() ~ ')',
-            "' items are left out of every metric. Add a row `'", 'source', "','", 'project_key', "','",
-            'item_type', "',,<feature|defect|risk|debt|none>` to " ~ item_type_seed ~ ".'"
+            "' items are left out of every metric. Add a row `'", 'source', "','", "coalesce(project_key, '')",
+            "','", "coalesce(item_type, '<type>')", "',,<feature|defect|risk|debt|none>` to " ~ item_type_seed ~ ".'"
         ]) }} as message,
         cast(count(*) as {{ metrics_type_double() }}) as observed_value,
         project_key
