@@ -1,5 +1,5 @@
-"""A refresh from a Jira serving the bad-input corpus (tests/fixtures/jira_bad_input): nothing crashes, nothing
-is dropped, and every kind of bad input is either handled as the spec says or becomes a data-quality finding."""
+"""A refresh from a Jira serving the bad-input corpus (tests/fixtures/jira_bad_input): nothing crashes,
+nothing is dropped, and each kind of bad input is handled per the spec or becomes a data-quality finding."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def findings_for(path: Path, key: str) -> set[str]:
 
 
 def test_the_refresh_completes_and_publishes(warehouse) -> None:
-    path, result = warehouse
+    _, result = warehouse
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "Traceback" not in result.stderr
 
