@@ -16,7 +16,7 @@ from ingestion.jira import jira_source
 
 from . import paths
 from .resources import TrackerResource, WarehouseResource
-from .translators import OWNERS, JiraDltTranslator, VsmDbtTranslator
+from .translators import OWNERS, RawTableTranslator, VsmDbtTranslator
 
 dbt_project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=paths.DBT_PROJECT_DIR)
 
@@ -47,7 +47,7 @@ class _ProgressLog:
     dlt_source=_SHAPE_SOURCE,
     dlt_pipeline=_SHAPE_PIPELINE,
     name="jira_raw_tables",
-    dagster_dlt_translator=JiraDltTranslator(),
+    dagster_dlt_translator=RawTableTranslator("raw_jira"),
 )
 def jira_raw_tables(
     context: AssetExecutionContext,

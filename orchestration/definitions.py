@@ -11,6 +11,7 @@ from dagster_dlt import DagsterDltResource
 
 from .assets import dbt_project, flow_report, jira_raw_tables, published_warehouse, vsm_dbt_models
 from .checks import dq_asset_checks
+from .git_assets import github_raw_tables, gitlab_raw_tables
 from .resources import TrackerResource, WarehouseResource
 from .schedules import (
     daily_refresh_schedule,
@@ -23,7 +24,14 @@ from .schedules import (
 freshness_checks = raw_freshness_checks()
 
 defs = Definitions(
-    assets=[jira_raw_tables, vsm_dbt_models, published_warehouse, flow_report],
+    assets=[
+        jira_raw_tables,
+        github_raw_tables,
+        gitlab_raw_tables,
+        vsm_dbt_models,
+        published_warehouse,
+        flow_report,
+    ],
     # One process per run: the run holds the warehouse lock and its working copy from start to publish.
     executor=in_process_executor,
     jobs=[refresh_job],

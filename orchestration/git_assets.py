@@ -10,60 +10,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import dlt
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult
-from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
-from dagster_dlt.translator import DltResourceTranslatorData
+from dagster import AssetExecutionContext, MaterializeResult
+from dagster_dlt import DagsterDltResource, dlt_assets
 
 from ingestion.github import github_is_configured, github_source
 from ingestion.gitlab import gitlab_is_configured, gitlab_source
 
 from .resources import WarehouseResource
-from .translators import OWNERS
-
-RAW_DESCRIPTIONS = {
-    ("raw_github", "items"): "One row per GitHub issue or pull request, as last listed (merged on id).",
-    (
-        "raw_github",
-        "events",
-    ): "One row per kept GitHub timeline event (labeled, review requested, closed ...).",
-    ("raw_gitlab", "items"): "One row per GitLab issue or merge request, as last listed (merged on id).",
-    ("raw_gitlab", "events"): "One row per GitLab resource state or label event.",
-}
-
-
-class GitDltTranslator(DagsterDltTranslator):
-    """Raw tables keyed `[dataset, table]`: the keys the dbt sources declare in their meta."""
-
-    def __init__(self, dataset: str) -> None:
-        super().__init__()
-        self._dataset = dataset
-
-    def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
-        table = data.resource.name
-        return (
-            super()
-            .get_asset_spec(data)
-            .replace_attributes(
-                key=AssetKey([self._dataset, table]),
-                deps=[],
-                group_name="ingestion",
-                owners=OWNERS,
-                description=RAW_DESCRIPTIONS.get((self._dataset, table), f"Raw {self._dataset} {table}."),
-            )
-        )
-
-
-def _pipeline(warehouse: WarehouseResource, name: str, dataset: str) -> dlt.Pipeline:
-    """A dlt pipeline writing this run's working copy, its state kept in the run's folder like Jira's."""
-    copy = warehouse.working_copy()
-    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
-    return dlt.pipeline(
-        pipeline_name=name,
-        pipelines_dir=str(copy.directory / "dlt"),
-        destination=dlt.destinations.duckdb(str(copy.path)),
-        dataset_name=dataset,
-        progress="log",
-    )
+from .translators import RawTableTranslator
 
 
 def _run_or_skip(
@@ -85,7 +39,7 @@ def _run_or_skip(
     yield from dlt_runner.run(
         context=context,
         dlt_source=source_factory(),
-        dlt_pipeline=_pipeline(warehouse, pipeline_name, dataset),
+        dlt_pipeline=warehouse.dlt_pipeline(pipeline_name, dataset),
         refresh="drop_sources" if warehouse.full_refresh else None,
     )
 
@@ -99,7 +53,7 @@ _GITLAB_SHAPE = gitlab_source(access_token="shape", projects="")  # noqa: S106
     dlt_source=_GITHUB_SHAPE,
     dlt_pipeline=dlt.pipeline(pipeline_name="vsm_github", destination="duckdb", dataset_name="raw_github"),
     name="github_raw_tables",
-    dagster_dlt_translator=GitDltTranslator("raw_github"),
+    dagster_dlt_translator=RawTableTranslator("raw_github"),
 )
 def github_raw_tables(
     context: AssetExecutionContext, dlt_runner: DagsterDltResource, warehouse: WarehouseResource
@@ -121,7 +75,7 @@ def github_raw_tables(
     dlt_source=_GITLAB_SHAPE,
     dlt_pipeline=dlt.pipeline(pipeline_name="vsm_gitlab", destination="duckdb", dataset_name="raw_gitlab"),
     name="gitlab_raw_tables",
-    dagster_dlt_translator=GitDltTranslator("raw_gitlab"),
+    dagster_dlt_translator=RawTableTranslator("raw_gitlab"),
 )
 def gitlab_raw_tables(
     context: AssetExecutionContext, dlt_runner: DagsterDltResource, warehouse: WarehouseResource

@@ -58,8 +58,8 @@ class WarehouseResource(ConfigurableResource):
             self.published_path(), self._run_id, from_scratch=self.full_refresh
         )
 
-    def dlt_pipeline(self) -> dlt.Pipeline:
-        """The dlt pipeline landing raw Jira data in this run's working copy.
+    def dlt_pipeline(self, pipeline_name: str = "vsm_jira", dataset_name: str = "raw_jira") -> dlt.Pipeline:
+        """A dlt pipeline landing raw tracker data in this run's working copy.
 
         dlt's local working directory lives in the run's folder too: its state is restored from the
         warehouse (dlt keeps it in `_dlt_pipeline_state`), so a crashed run leaves nothing half-loaded behind.
@@ -68,10 +68,10 @@ class WarehouseResource(ConfigurableResource):
         # Arrow pages get dlt's load id too, so staging can tell which load a row came from.
         dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
         return dlt.pipeline(
-            pipeline_name="vsm_jira",
+            pipeline_name=pipeline_name,
             pipelines_dir=str(copy.directory / "dlt"),
             destination=dlt.destinations.duckdb(str(copy.path)),
-            dataset_name="raw_jira",
+            dataset_name=dataset_name,
             progress="log",
         )
 

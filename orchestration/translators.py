@@ -13,28 +13,43 @@ from dagster_dlt.translator import DltResourceTranslatorData
 OWNERS = ["team:data-platform"]
 
 RAW_DESCRIPTIONS = {
-    "issues": "One row per Jira issue, as last seen by the Jira source (merged on id).",
-    "changelog_items": "One row per kept changelog item (status, Flagged, resolution, type, labels...).",
-    "statuses": "One row per Jira status in the catalog, with its status category.",
-    "issue_types": "One row per Jira issue type.",
-    "projects": "One row per Jira project the credentials can browse.",
+    ("raw_jira", "issues"): "One row per Jira issue, as last seen by the Jira source (merged on id).",
+    (
+        "raw_jira",
+        "changelog_items",
+    ): "One row per kept changelog item (status, Flagged, resolution, type ...).",
+    ("raw_jira", "statuses"): "One row per Jira status in the catalog, with its status category.",
+    ("raw_jira", "issue_types"): "One row per Jira issue type.",
+    ("raw_jira", "projects"): "One row per Jira project the credentials can browse.",
+    ("raw_github", "items"): "One row per GitHub issue or pull request, as last listed (merged on id).",
+    (
+        "raw_github",
+        "events",
+    ): "One row per kept GitHub timeline event (labeled, review requested, closed ...).",
+    ("raw_gitlab", "items"): "One row per GitLab issue or merge request, as last listed (merged on id).",
+    ("raw_gitlab", "events"): "One row per GitLab resource state or label event.",
 }
 
 
-class JiraDltTranslator(DagsterDltTranslator):
-    """Raw tables keyed `[dataset, table]`: the same keys the dbt sources declare in their meta."""
+class RawTableTranslator(DagsterDltTranslator):
+    """Raw tables keyed `[dataset, table]`: the same keys the dbt sources declare in their meta, so dlt and
+    dbt assets form one lineage graph."""
+
+    def __init__(self, dataset: str) -> None:
+        super().__init__()
+        self._dataset = dataset
 
     def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
-        resource_name = data.resource.name
+        table = data.resource.name
         return (
             super()
             .get_asset_spec(data)
             .replace_attributes(
-                key=AssetKey(["raw_jira", resource_name]),
+                key=AssetKey([self._dataset, table]),
                 deps=[],
                 group_name="ingestion",
                 owners=OWNERS,
-                description=RAW_DESCRIPTIONS.get(resource_name, f"Raw Jira {resource_name}."),
+                description=RAW_DESCRIPTIONS.get((self._dataset, table), f"Raw {self._dataset} {table}."),
             )
         )
 

@@ -25,7 +25,8 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
     )
-    for name in [key for key in os.environ if key.startswith("SOURCES__JIRA__")]:
+    trackers = ("SOURCES__JIRA__", "SOURCES__GITHUB__", "SOURCES__GITLAB__")
+    for name in [key for key in os.environ if key.startswith(trackers)]:
         del os.environ[name]
     ensure_dbt_manifest()
     yield

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import dlt
+import orjson
 from dlt.common.typing import TSecretStrValue
 from dlt.extract.resource import DltResource
 
@@ -47,12 +48,14 @@ logger = logging.getLogger(__name__)
 def parse_repositories(repositories: str | Sequence[str] | None) -> tuple[str, ...]:
     """`"owner/repo,owner/repo"` (or a list) as a tuple of `owner/repo`, each checked for its shape."""
     if isinstance(repositories, str):
-        repositories = repositories.split(",")
+        text = repositories.strip()
+        repositories = orjson.loads(text) if text.startswith("[") else text.split(",")
     names = tuple(name.strip().strip("/") for name in repositories or () if name and name.strip())
     for name in names:
         if name.count("/") != 1 or not all(name.split("/")):
             raise GitHubError(
-                f"SOURCES__GITHUB__REPOSITORIES has {name!r}: list repositories as owner/repo, comma-separated."
+                f"SOURCES__GITHUB__REPOSITORIES has {name!r}: "
+                "list repositories as owner/repo, comma-separated."
             )
     return names
 
@@ -86,7 +89,7 @@ def naive_utc_columns(*names: str) -> dict[str, dict[str, Any]]:
 @dlt.source(name="raw_github", max_table_nesting=0)
 def github_source(
     access_token: TSecretStrValue = dlt.secrets.value,
-    repositories: str | list[str] = dlt.config.value,
+    repositories: str = dlt.config.value,
     base_url: str = settings.DEFAULT_BASE_URL,
     overlap_minutes: int = settings.DEFAULT_OVERLAP_MINUTES,
     page_size: int = settings.PAGE_SIZE,
@@ -95,9 +98,9 @@ def github_source(
     """Issues and pull requests (`items`) and their lifecycle timeline events (`events`).
 
     Configuration comes from dlt config and secrets: `SOURCES__GITHUB__ACCESS_TOKEN` and
-    `SOURCES__GITHUB__REPOSITORIES` (`owner/repo,owner/repo`); `SOURCES__GITHUB__BASE_URL` for GitHub
-    Enterprise Server (`https://github.example.com/api/v3`). An empty repository list loads nothing and
-    still declares both tables.
+    `SOURCES__GITHUB__REPOSITORIES` (`owner/repo,owner/repo`, or a list in a TOML file);
+    `SOURCES__GITHUB__BASE_URL` for GitHub Enterprise Server (`https://github.example.com/api/v3`).
+    An empty repository list loads nothing (the tables appear with the first load that has rows).
     """
     names = parse_repositories(repositories)
     size = min(max(page_size, 1), settings.PAGE_SIZE)
@@ -166,7 +169,9 @@ def github_source(
         rows: list[dict[str, Any]] = []
         for item in page.items:
             item_id = str(item.get("id"))
-            rows.extend(event_rows(item_id, page.repository, item.get("number"), page.timelines.get(item_id, [])))
+            rows.extend(
+                event_rows(item_id, page.repository, item.get("number"), page.timelines.get(item_id, []))
+            )
         yield to_table(rows, EVENTS_SCHEMA)
 
     return (item_pages, items, events)

@@ -32,7 +32,7 @@ class GitHubAuthError(GitHubError):
     """GitHub refused the token, or the token may not read the repository."""
 
 
-class RateLimited(GitHubError):
+class RateLimitedError(GitHubError):
     """GitHub asked the client to wait `wait_seconds` before the next request."""
 
     def __init__(self, message: str, wait_seconds: float) -> None:
@@ -122,7 +122,7 @@ class GitHubClient:
         while True:
             try:
                 return self._request_once(url, params)
-            except RateLimited as limited:
+            except RateLimitedError as limited:
                 if limited.wait_seconds > self.max_rate_limit_wait:
                     raise GitHubError(
                         f"{limited} and asks to wait {limited.wait_seconds:.0f} s, more than the "
@@ -145,11 +145,13 @@ class GitHubClient:
         except requests.Timeout as error:
             raise TransientGitHubError(f"GET {path} timed out after {self.timeout:.0f} s") from error
         except requests.ConnectionError as error:
-            raise TransientGitHubError(f"cannot connect to {self.base_url} ({type(error).__name__})") from error
+            raise TransientGitHubError(
+                f"cannot connect to {self.base_url} ({type(error).__name__})"
+            ) from error
         status = response.status_code
         wait = rate_limit_wait(response)
         if wait is not None:
-            raise RateLimited(f"GitHub rate limit hit on {path} ({status})", wait)
+            raise RateLimitedError(f"GitHub rate limit hit on {path} ({status})", wait)
         if status in (401, 403):
             raise GitHubAuthError(
                 f"GitHub at {self.base_url} answered {status} to {path}: check SOURCES__GITHUB__ACCESS_TOKEN "
@@ -324,7 +326,7 @@ def event_rows(
             "created_at": created,
             "actor_login": _get(event, "actor", "login") or _get(event, "user", "login"),
             "label_name": _get(event, "label", "name"),
-            "review_state": (event.get("state") or None) if kind == "reviewed" else None,
+            "review_state": str(event.get("state") or "").lower() or None if kind == "reviewed" else None,
             "state_reason": event.get("state_reason"),
             "requested_reviewer_login": _get(event, "requested_reviewer", "login")
             or _get(event, "requested_team", "slug"),

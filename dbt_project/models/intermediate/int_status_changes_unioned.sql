@@ -12,6 +12,18 @@ stg_jira__statuses as (
 
 ),
 
+stg_github__status_changes as (
+
+    select * from {{ ref('stg_github__status_changes') }}
+
+),
+
+stg_gitlab__status_changes as (
+
+    select * from {{ ref('stg_gitlab__status_changes') }}
+
+),
+
 jira_status_changes as (
 
     select
@@ -32,9 +44,49 @@ jira_status_changes as (
 
 ),
 
+github_status_changes as (
+
+    select
+        source,
+        item_id,
+        change_id,
+        change_sequence,
+        changed_at,
+        from_tool_state_category,
+        to_tool_state_category,
+        from_tool_state,
+        to_tool_state
+    from stg_github__status_changes
+
+),
+
+gitlab_status_changes as (
+
+    select
+        source,
+        item_id,
+        change_id,
+        change_sequence,
+        changed_at,
+        from_tool_state_category,
+        to_tool_state_category,
+        from_tool_state,
+        to_tool_state
+    from stg_gitlab__status_changes
+
+),
+
 final as (
 
     select * from jira_status_changes
+
+    union all
+
+    select * from github_status_changes
+
+    union all
+
+    select * from gitlab_status_changes
 
 )
 

@@ -6,6 +6,30 @@ stg_jira__issues as (
 
 ),
 
+stg_github__items as (
+
+    select * from {{ ref('stg_github__items') }}
+
+),
+
+stg_github__status_changes as (
+
+    select * from {{ ref('stg_github__status_changes') }}
+
+),
+
+stg_gitlab__items as (
+
+    select * from {{ ref('stg_gitlab__items') }}
+
+),
+
+stg_gitlab__status_changes as (
+
+    select * from {{ ref('stg_gitlab__status_changes') }}
+
+),
+
 jira_work_items as (
 
     select
@@ -29,9 +53,77 @@ jira_work_items as (
 
 ),
 
+github_work_items as (
+
+    select
+        stg_github__items.source,
+        stg_github__items.item_id,
+        stg_github__items.item_key,
+        stg_github__items.item_url,
+        stg_github__items.repository as project_key,
+        stg_github__items.item_type,
+        stg_github__items.labels,
+        cast(null as {{ dbt.type_string() }}) as parent_key,
+        stg_github__items.created_at,
+        stg_github__items.updated_at,
+        coalesce(stg_github__status_changes.to_tool_state, stg_github__items.initial_tool_state)
+            as current_tool_state,
+        {{ git_tool_state_category(
+            'coalesce(stg_github__status_changes.to_tool_state, stg_github__items.initial_tool_state)'
+        ) }} as current_tool_state_category,
+        cast(null as {{ dbt.type_string() }}) as resolution,
+        stg_github__items.is_blocked as is_flagged_now,
+        stg_github__items.events_loaded_count as history_reported_count,
+        stg_github__items.events_loaded_count as history_loaded_count
+    from stg_github__items
+    left join stg_github__status_changes
+        on
+            stg_github__items.item_id = stg_github__status_changes.item_id
+            and stg_github__status_changes.is_latest_change
+
+),
+
+gitlab_work_items as (
+
+    select
+        stg_gitlab__items.source,
+        stg_gitlab__items.item_id,
+        stg_gitlab__items.item_key,
+        stg_gitlab__items.item_url,
+        stg_gitlab__items.project_path as project_key,
+        stg_gitlab__items.item_type,
+        stg_gitlab__items.labels,
+        cast(null as {{ dbt.type_string() }}) as parent_key,
+        stg_gitlab__items.created_at,
+        stg_gitlab__items.updated_at,
+        coalesce(stg_gitlab__status_changes.to_tool_state, stg_gitlab__items.initial_tool_state)
+            as current_tool_state,
+        {{ git_tool_state_category(
+            'coalesce(stg_gitlab__status_changes.to_tool_state, stg_gitlab__items.initial_tool_state)'
+        ) }} as current_tool_state_category,
+        cast(null as {{ dbt.type_string() }}) as resolution,
+        stg_gitlab__items.is_blocked as is_flagged_now,
+        stg_gitlab__items.events_loaded_count as history_reported_count,
+        stg_gitlab__items.events_loaded_count as history_loaded_count
+    from stg_gitlab__items
+    left join stg_gitlab__status_changes
+        on
+            stg_gitlab__items.item_id = stg_gitlab__status_changes.item_id
+            and stg_gitlab__status_changes.is_latest_change
+
+),
+
 final as (
 
     select * from jira_work_items
+
+    union all
+
+    select * from github_work_items
+
+    union all
+
+    select * from gitlab_work_items
 
 )
 

@@ -1,0 +1,93 @@
+{%- set item_columns = {
+    'id': dbt.type_string(),
+    'repository': dbt.type_string(),
+    'number': dbt.type_bigint(),
+    'html_url': dbt.type_string(),
+    'title': dbt.type_string(),
+    'is_pull_request': dbt.type_boolean(),
+    'is_draft': dbt.type_boolean(),
+    'state': dbt.type_string(),
+    'state_reason': dbt.type_string(),
+    'issue_type_name': dbt.type_string(),
+    'labels': dbt.type_string(),
+    'author_login': dbt.type_string(),
+    'created_at': dbt.type_timestamp(),
+    'updated_at': dbt.type_timestamp(),
+    'closed_at': dbt.type_timestamp(),
+    'merged_at': dbt.type_timestamp(),
+    'events_loaded': dbt.type_bigint(),
+    '_dlt_load_id': dbt.type_string(),
+} -%}
+{%- set blocked_labels = var('github_blocked_labels', ['blocked']) -%}
+
+with
+
+items as (
+
+    {{ source_or_empty('raw_github', 'items', item_columns) }}
+
+),
+
+tracker as (
+
+    select tracker_values.source
+    from (values ('github')) as tracker_values (source)
+
+),
+
+items_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by id
+            order by updated_at desc, _dlt_load_id desc
+        ) as load_rank
+    from items
+
+),
+
+items_renamed as (
+
+    select
+        items_ranked.id as item_id,
+        items_ranked.repository,
+        items_ranked.number as item_number,
+        items_ranked.html_url as item_url,
+        items_ranked.title,
+        items_ranked.state,
+        items_ranked.state_reason,
+        items_ranked.author_login,
+        items_ranked.created_at,
+        items_ranked.updated_at,
+        items_ranked.closed_at,
+        items_ranked.merged_at,
+        items_ranked._dlt_load_id as dlt_load_id,
+        {{ dbt.concat(['items_ranked.repository', "'#'", 'cast(items_ranked.number as ' ~ dbt.type_string() ~ ')']) }}
+            as item_key,
+        coalesce(items_ranked.is_pull_request, false) as is_pull_request,
+        coalesce(items_ranked.is_draft, false) as is_draft,
+        coalesce(
+            items_ranked.issue_type_name,
+            case when items_ranked.is_pull_request then 'Pull Request' else 'Issue' end
+        ) as item_type,
+        coalesce(items_ranked.labels, '[]') as labels,
+        {{ labels_json_has_any('items_ranked.labels', blocked_labels) }} as is_blocked,
+        coalesce(items_ranked.events_loaded, 0) as events_loaded_count,
+        case when items_ranked.is_pull_request then 'In Progress' else 'Open' end as initial_tool_state
+    from items_ranked
+    where items_ranked.load_rank = 1
+
+),
+
+final as (
+
+    select
+        items_renamed.*,
+        tracker.source
+    from items_renamed
+    cross join tracker
+
+)
+
+select * from final

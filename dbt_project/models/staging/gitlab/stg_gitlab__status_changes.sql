@@ -1,0 +1,189 @@
+{#- GitLab's tool state history, derived from resource events. Lifecycle: issues start `Open`, merge
+    requests `In Progress`; merged, or an issue closed -> `Done`; a merge request closed unmerged ->
+    `Canceled`; reopened -> `Reopened`. A status label (a scoped label whose scope is in var
+    `gitlab_status_label_scopes`, default `workflow`, e.g. `workflow::in dev`) names the tool state while
+    the item is open; removing it falls back to the lifecycle state. GitLab replaces a scoped label by
+    removing the old one and adding the new one at the same instant: removals sort first. -#}
+{%- set status_prefixes = [] -%}
+{%- for scope in var('gitlab_status_label_scopes', ['workflow']) -%}
+    {%- do status_prefixes.append(scope ~ '::') -%}
+{%- endfor -%}
+
+with
+
+items as (
+
+    select * from {{ ref('stg_gitlab__items') }}
+
+),
+
+events as (
+
+    select * from {{ ref('stg_gitlab__events') }}
+
+),
+
+event_signals as (
+
+    select
+        events.item_id,
+        events.event_id as signal_id,
+        events.created_at as signaled_at,
+        case
+            when events.event_resource = 'state' and events.state = 'merged' then 'Done'
+            when events.event_resource = 'state' and events.state = 'closed' and items.is_merge_request
+                then 'Canceled'
+            when events.event_resource = 'state' and events.state = 'closed' then 'Done'
+            when events.event_resource = 'state' and events.state = 'reopened' then 'Reopened'
+        end as closure_state,
+        case
+            when
+                events.event_type = 'labeled' and {{ is_status_label('events.label_name', status_prefixes) }}
+                then events.label_name
+            when
+                events.event_type = 'unlabeled' and {{ is_status_label('events.label_name', status_prefixes) }}
+                then ''
+        end as status_label,
+        case
+            when events.event_type = 'unlabeled' then 1
+            when events.event_type = 'labeled' then 2
+            when events.state = 'reopened' then 4
+            when events.state = 'closed' then 5
+            else 6
+        end as signal_priority
+    from events
+    inner join items
+        on events.item_id = items.item_id
+
+),
+
+item_closure_signals as (
+
+    select
+        item_id,
+        'item-closed' as signal_id,
+        coalesce(merged_at, closed_at) as signaled_at,
+        case
+            when merged_at is not null or state = 'merged' then 'Done'
+            when is_merge_request then 'Canceled'
+            else 'Done'
+        end as closure_state,
+        cast(null as {{ dbt.type_string() }}) as status_label,
+        7 as signal_priority
+    from items
+    where state in ('closed', 'merged') and coalesce(merged_at, closed_at) is not null
+
+),
+
+signals as (
+
+    select * from event_signals
+    where closure_state is not null or status_label is not null
+
+    union all
+
+    select * from item_closure_signals
+
+),
+
+signals_grouped as (
+
+    select
+        *,
+        row_number() over item_signals as signal_index,
+        count(closure_state) over item_signals_so_far as closure_group,
+        count(status_label) over item_signals_so_far as status_label_group
+    from signals
+    window
+        item_signals as (partition by item_id order by signaled_at asc, signal_priority asc, signal_id asc),
+        item_signals_so_far as (
+            partition by item_id order by signaled_at asc, signal_priority asc, signal_id asc
+            rows between unbounded preceding and current row
+        )
+
+),
+
+states_so_far as (
+
+    select
+        signals_grouped.item_id,
+        signals_grouped.signal_id,
+        signals_grouped.signal_index,
+        signals_grouped.signaled_at,
+        items.source,
+        items.initial_tool_state,
+        max(signals_grouped.closure_state) over (
+            partition by signals_grouped.item_id, signals_grouped.closure_group
+        ) as closure_state_so_far,
+        max(signals_grouped.status_label) over (
+            partition by signals_grouped.item_id, signals_grouped.status_label_group
+        ) as status_label_so_far
+    from signals_grouped
+    inner join items
+        on signals_grouped.item_id = items.item_id
+
+),
+
+derived_states as (
+
+    select
+        source,
+        item_id,
+        signal_id,
+        signal_index,
+        signaled_at,
+        initial_tool_state,
+        case
+            when closure_state_so_far in ('Done', 'Canceled') then closure_state_so_far
+            when nullif(status_label_so_far, '') is not null then status_label_so_far
+            else coalesce(closure_state_so_far, initial_tool_state)
+        end as tool_state
+    from states_so_far
+
+),
+
+derived_with_previous as (
+
+    select
+        *,
+        coalesce(
+            lag(tool_state) over (partition by item_id order by signal_index asc), initial_tool_state
+        ) as previous_tool_state
+    from derived_states
+
+),
+
+changes as (
+
+    select
+        source,
+        item_id,
+        signal_id,
+        signal_index,
+        signaled_at,
+        previous_tool_state,
+        tool_state
+    from derived_with_previous
+    where tool_state <> previous_tool_state
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(['item_id', "'-'", 'signal_id']) }} as change_id,
+        source,
+        item_id,
+        signal_id,
+        cast(signal_index as {{ dbt.type_bigint() }}) as change_sequence,
+        signaled_at as changed_at,
+        previous_tool_state as from_tool_state,
+        {{ git_tool_state_category('previous_tool_state') }} as from_tool_state_category,
+        tool_state as to_tool_state,
+        {{ git_tool_state_category('tool_state') }} as to_tool_state_category,
+        row_number() over (partition by item_id order by signal_index desc) = 1 as is_latest_change
+    from changes
+
+)
+
+select * from final
