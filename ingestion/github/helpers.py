@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import pyarrow as pa
 import requests
 
+from ingestion.rest import RateLimitedError, RestClient
+
 from . import settings
+
+__all__ = ["GitHubAuthError", "GitHubClient", "GitHubError", "RateLimitedError", "TransientGitHubError"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +34,6 @@ class GitHubError(RuntimeError):
 
 class GitHubAuthError(GitHubError):
     """GitHub refused the token, or the token may not read the repository."""
-
-
-class RateLimitedError(GitHubError):
-    """GitHub asked the client to wait `wait_seconds` before the next request."""
-
-    def __init__(self, message: str, wait_seconds: float) -> None:
-        super().__init__(message)
-        self.wait_seconds = wait_seconds
 
 
 class TransientGitHubError(GitHubError):
@@ -79,7 +75,7 @@ def next_link(response: requests.Response) -> str | None:
 
 
 @dataclass
-class GitHubClient:
+class GitHubClient(RestClient):
     """A GitHub REST client (github.com or GitHub Enterprise Server's `/api/v3`)."""
 
     access_token: str | None
@@ -88,8 +84,11 @@ class GitHubClient:
     max_attempts: int = settings.MAX_RETRIES
     backoff_seconds: float = 1.0
     max_rate_limit_wait: float = settings.MAX_RATE_LIMIT_WAIT_SECONDS
-    sleep: Callable[[float], None] = time.sleep
-    session: requests.Session = field(default_factory=requests.Session, repr=False)
+
+    service: ClassVar[str] = "GitHub"
+    error: ClassVar[type[Exception]] = GitHubError
+    auth_error: ClassVar[type[Exception]] = GitHubAuthError
+    transient_error: ClassVar[type[Exception]] = TransientGitHubError
 
     def __post_init__(self) -> None:
         if not self.access_token:
@@ -112,77 +111,32 @@ class GitHubClient:
         query = params
         while url:
             response = self.request(url, query)
-            body = _json(response, path)
+            body = self.json(response, path)
             yield body if isinstance(body, list) else []
             url, query = next_link(response), None  # the next link carries the whole query
 
-    def request(self, url: str, params: dict[str, Any] | None = None) -> requests.Response:
-        """GET with bounded retries; rate limits are waited out and do not use up attempts."""
-        failures = 0
-        while True:
-            try:
-                return self._request_once(url, params)
-            except RateLimitedError as limited:
-                if limited.wait_seconds > self.max_rate_limit_wait:
-                    raise GitHubError(
-                        f"{limited} and asks to wait {limited.wait_seconds:.0f} s, more than the "
-                        f"{self.max_rate_limit_wait:.0f} s allowed; run again later."
-                    ) from None
-                logger.warning("%s; waiting %.0f s", limited, limited.wait_seconds)
-                self.sleep(limited.wait_seconds)
-            except TransientGitHubError as error:
-                failures += 1
-                if failures >= self.max_attempts:
-                    raise
-                wait = min(self.backoff_seconds * 2 ** (failures - 1), 30.0)
-                logger.warning("GitHub request failed (%s); retrying in %.1f s", error, wait)
-                self.sleep(wait)
+    def rate_limit_wait(self, response: requests.Response) -> float | None:
+        return rate_limit_wait(response)
 
-    def _request_once(self, url: str, params: dict[str, Any] | None) -> requests.Response:
-        path = url.removeprefix(self.base_url).split("?")[0]
-        try:
-            response = self.session.get(url, params=params, timeout=self.timeout)
-        except requests.Timeout as error:
-            raise TransientGitHubError(f"GET {path} timed out after {self.timeout:.0f} s") from error
-        except requests.ConnectionError as error:
-            raise TransientGitHubError(
-                f"cannot connect to {self.base_url} ({type(error).__name__})"
-            ) from error
-        status = response.status_code
-        wait = rate_limit_wait(response)
-        if wait is not None:
-            raise RateLimitedError(f"GitHub rate limit hit on {path} ({status})", wait)
-        if status in (401, 403):
-            raise GitHubAuthError(
-                f"GitHub at {self.base_url} answered {status} to {path}: check SOURCES__GITHUB__ACCESS_TOKEN "
-                "and that it may read the issues and pull requests of SOURCES__GITHUB__REPOSITORIES."
-            )
-        if status == 404:
-            raise GitHubError(
-                f"GitHub answered 404 to {path}: check the repository name in SOURCES__GITHUB__REPOSITORIES "
-                "(owner/repo) and that the token may see it."
-            )
-        if status >= 500:
-            raise TransientGitHubError(f"GET {path} answered {status}")
-        if status >= 400:
-            raise GitHubError(f"GET {path} answered {status}: {response.text[:300]}")
-        self._pace(response)
-        return response
+    def auth_message(self, status: int, path: str) -> str:
+        return (
+            f"GitHub at {self.base_url} answered {status} to {path}: check SOURCES__GITHUB__ACCESS_TOKEN "
+            "and that it may read the issues and pull requests of SOURCES__GITHUB__REPOSITORIES."
+        )
 
-    def _pace(self, response: requests.Response) -> None:
+    def not_found_message(self, path: str) -> str:
+        return (
+            f"GitHub answered 404 to {path}: check the repository name in SOURCES__GITHUB__REPOSITORIES "
+            "(owner/repo) and that the token may see it."
+        )
+
+    def after_response(self, response: requests.Response) -> None:
         """When the primary budget is spent, sleep until it resets instead of provoking a 403."""
         if response.headers.get("X-RateLimit-Remaining") == "0" and response.headers.get("X-RateLimit-Reset"):
             wait = _seconds_until_reset(response, None)
             if wait <= self.max_rate_limit_wait:
                 logger.warning("GitHub rate limit budget spent; waiting %.0f s for its reset", wait)
                 self.sleep(wait)
-
-
-def _json(response: requests.Response, path: str) -> Any:
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError as error:
-        raise GitHubError(f"GET {path} returned a body that is not valid JSON") from error
 
 
 def parse_timestamp(value: str | None) -> datetime | None:

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import pyarrow as pa
 import requests
 
+from ingestion.rest import RateLimitedError, RestClient
+
 from . import settings
+
+__all__ = ["GitLabAuthError", "GitLabClient", "GitLabError", "RateLimitedError", "TransientGitLabError"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +33,6 @@ class GitLabError(RuntimeError):
 
 class GitLabAuthError(GitLabError):
     """GitLab refused the token, or the token may not read the project."""
-
-
-class RateLimitedError(GitLabError):
-    def __init__(self, message: str, wait_seconds: float) -> None:
-        super().__init__(message)
-        self.wait_seconds = wait_seconds
 
 
 class TransientGitLabError(GitLabError):
@@ -73,7 +71,7 @@ def next_page_url(response: requests.Response) -> str | None:
 
 
 @dataclass
-class GitLabClient:
+class GitLabClient(RestClient):
     """A GitLab REST v4 client for gitlab.com or a self-managed instance."""
 
     access_token: str | None
@@ -82,8 +80,11 @@ class GitLabClient:
     max_attempts: int = settings.MAX_RETRIES
     backoff_seconds: float = 1.0
     max_rate_limit_wait: float = settings.MAX_RATE_LIMIT_WAIT_SECONDS
-    sleep: Callable[[float], None] = time.sleep
-    session: requests.Session = field(default_factory=requests.Session, repr=False)
+
+    service: ClassVar[str] = "GitLab"
+    error: ClassVar[type[Exception]] = GitLabError
+    auth_error: ClassVar[type[Exception]] = GitLabAuthError
+    transient_error: ClassVar[type[Exception]] = TransientGitLabError
 
     def __post_init__(self) -> None:
         if not self.access_token:
@@ -104,63 +105,24 @@ class GitLabClient:
         query = params
         while url:
             response = self.request(url, query)
-            try:
-                body = orjson.loads(response.content)
-            except orjson.JSONDecodeError as error:
-                raise GitLabError(f"GET {path} returned a body that is not valid JSON") from error
+            body = self.json(response, path)
             yield body if isinstance(body, list) else []
             url, query = next_page_url(response), None
 
-    def request(self, url: str, params: dict[str, Any] | None = None) -> requests.Response:
-        """GET with bounded retries; rate limits are waited out and do not use up attempts."""
-        failures = 0
-        while True:
-            try:
-                return self._request_once(url, params)
-            except RateLimitedError as limited:
-                if limited.wait_seconds > self.max_rate_limit_wait:
-                    raise GitLabError(
-                        f"{limited} and asks to wait {limited.wait_seconds:.0f} s; run again later."
-                    ) from None
-                logger.warning("%s; waiting %.0f s", limited, limited.wait_seconds)
-                self.sleep(limited.wait_seconds)
-            except TransientGitLabError as error:
-                failures += 1
-                if failures >= self.max_attempts:
-                    raise
-                wait = min(self.backoff_seconds * 2 ** (failures - 1), 30.0)
-                logger.warning("GitLab request failed (%s); retrying in %.1f s", error, wait)
-                self.sleep(wait)
+    def rate_limit_wait(self, response: requests.Response) -> float | None:
+        return rate_limit_wait(response)
 
-    def _request_once(self, url: str, params: dict[str, Any] | None) -> requests.Response:
-        path = url.removeprefix(self.api_url).split("?")[0]
-        try:
-            response = self.session.get(url, params=params, timeout=self.timeout)
-        except requests.Timeout as error:
-            raise TransientGitLabError(f"GET {path} timed out after {self.timeout:.0f} s") from error
-        except requests.ConnectionError as error:
-            raise TransientGitLabError(
-                f"cannot connect to {self.base_url} ({type(error).__name__})"
-            ) from error
-        status = response.status_code
-        wait = rate_limit_wait(response)
-        if wait is not None:
-            raise RateLimitedError(f"GitLab rate limit hit on {path}", wait)
-        if status in (401, 403):
-            raise GitLabAuthError(
-                f"GitLab at {self.base_url} answered {status} to {path}: check SOURCES__GITLAB__ACCESS_TOKEN "
-                "(read_api scope) and that it may read SOURCES__GITLAB__PROJECTS."
-            )
-        if status == 404:
-            raise GitLabError(
-                f"GitLab answered 404 to {path}: check SOURCES__GITLAB__PROJECTS "
-                "(ids or group/project paths) and SOURCES__GITLAB__BASE_URL."
-            )
-        if status >= 500:
-            raise TransientGitLabError(f"GET {path} answered {status}")
-        if status >= 400:
-            raise GitLabError(f"GET {path} answered {status}: {response.text[:300]}")
-        return response
+    def auth_message(self, status: int, path: str) -> str:
+        return (
+            f"GitLab at {self.base_url} answered {status} to {path}: check SOURCES__GITLAB__ACCESS_TOKEN "
+            "(read_api scope) and that it may read SOURCES__GITLAB__PROJECTS."
+        )
+
+    def not_found_message(self, path: str) -> str:
+        return (
+            f"GitLab answered 404 to {path}: check SOURCES__GITLAB__PROJECTS "
+            "(ids or group/project paths) and SOURCES__GITLAB__BASE_URL."
+        )
 
 
 def parse_timestamp(value: str | None) -> datetime | None:
