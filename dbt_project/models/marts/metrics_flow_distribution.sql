@@ -45,7 +45,8 @@ final as (
         cast(completed as {{ metrics_type_double() }})
         / nullif(sum(completed) over period_types, 0) as velocity_share,
         cast(
-            coalesce(flow_load, 0) / nullif(sum(coalesce(flow_load, 0)) over period_types, 0)
+            cast(coalesce(flow_load, 0) as {{ metrics_exact_decimal() }})
+            / nullif(sum(cast(coalesce(flow_load, 0) as {{ metrics_exact_decimal() }})) over period_types, 0)
             as {{ metrics_type_double() }}
         ) as load_share
     from type_totals
