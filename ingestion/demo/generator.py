@@ -751,12 +751,21 @@ class DemoOrganisation:
     # ---- rendering ---------------------------------------------------------------------------------------
 
     def format_ms(self, moment_ms: int) -> str:
-        """Jira's timestamp format, `2025-03-04T10:15:30.123+0000`, in the organisation's offset."""
+        """Jira's timestamp format, `2025-03-04T10:15:30.123+0000`, in the organisation's offset.
+
+        Integer arithmetic and a memo of day strings: strftime was a quarter of the tracker's serving time.
+        """
         offset = self.utc_offset_minutes
-        local = _EPOCH + timedelta(milliseconds=moment_ms + offset * _MINUTE_MS)
+        seconds, millis = divmod(moment_ms + offset * _MINUTE_MS, 1000)
+        days, rest = divmod(seconds, 86_400)
+        hours, rest = divmod(rest, 3600)
+        minutes, seconds = divmod(rest, 60)
         sign = "+" if offset >= 0 else "-"
-        hours, minutes = divmod(abs(offset), 60)
-        return f"{local:%Y-%m-%dT%H:%M:%S}.{moment_ms % 1000:03d}{sign}{hours:02d}{minutes:02d}"
+        zone_hours, zone_minutes = divmod(abs(offset), 60)
+        return (
+            f"{_day_text(days)}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+            f"{sign}{zone_hours:02d}{zone_minutes:02d}"
+        )
 
     def history_json(self, history: History) -> dict[str, Any]:
         return {
@@ -841,6 +850,11 @@ class DemoOrganisation:
 
     def fields(self) -> list[dict[str, Any]]:
         return fields_json()
+
+
+@lru_cache(maxsize=4096)
+def _day_text(days_since_epoch: int) -> str:
+    return f"{_EPOCH + timedelta(days=days_since_epoch):%Y-%m-%d}"
 
 
 def _to_ms(moment: datetime) -> int:

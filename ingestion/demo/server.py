@@ -25,6 +25,8 @@ from types import TracebackType
 from typing import Any, Final, Literal
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import orjson
+
 from .faults import FaultPlan, FaultRule
 from .generator import MAX_ACTIVITY_DAYS, UPDATED_BLOCK, DemoOrganisation, History
 from .jql import JqlError, Query, parse_jql
@@ -71,7 +73,7 @@ class Response:
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
             return self.body
-        return json.dumps(self.body, separators=(",", ":")).encode()
+        return orjson.dumps(self.body)  # compact JSON like json.dumps(separators=...), several times faster
 
 
 @dataclass(frozen=True)
@@ -616,6 +618,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
     server_version = "DemoTracker/1.0"
+    # Headers and body leave in two writes; with Nagle on, the body's tail waits for the client's delayed
+    # ACK (~40 ms per response on Linux loopback), which capped a client at ~25 pages a second.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._handle("GET")

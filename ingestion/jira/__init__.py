@@ -9,28 +9,28 @@ with an overlap window, merging on primary keys so that reruns never duplicate a
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import dlt
+import requests
 from dlt.common.typing import TSecretStrValue
 from dlt.extract.resource import DltResource
 
 from . import settings
 from .helpers import (
-    CHANGELOG_SCHEMA,
-    ISSUES_SCHEMA,
     JiraAuthError,
     JiraClient,
     JiraError,
-    changelog_rows,
+    changelog_table,
     format_jql_datetime,
-    issue_row,
+    issues_table,
     parse_jira_timestamp,
-    to_table,
 )
 
 __all__ = ["JiraAuthError", "JiraError", "JiraSettings", "jira_source"]
@@ -38,6 +38,11 @@ __all__ = ["JiraAuthError", "JiraError", "JiraSettings", "jira_source"]
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, float], None]
+
+# Issues handed to dlt per extracted item (several search pages): fewer, larger Arrow tables.
+EXTRACT_BATCH_ISSUES = 1000
+# Search pages fetched ahead of the one being flattened (bounds memory: a page is ~100 issues).
+READ_AHEAD_PAGES = 2
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,67 @@ def _search_pages(instance: _Instance, jql: str, page_size: int) -> Iterator[lis
         start += len(issues)
         if not issues or start >= int(page.get("total", 0)):
             return
+
+
+def _completed_pages(
+    instance: _Instance, jql: str, page_size: int
+) -> Iterator[tuple[list[dict[str, Any]], int, dict[str, list[dict]]]]:
+    """Search pages with the issue-less results dropped (and counted) and the partial changelogs fetched."""
+    for page_issues in _search_pages(instance, jql, page_size):
+        issues = [issue for issue in page_issues if isinstance(issue, dict) and issue.get("id") is not None]
+        yield issues, len(page_issues) - len(issues), _complete_changelogs(instance, issues)
+
+
+_END = object()
+
+
+def _read_ahead(pages: Iterator[Any], depth: int = READ_AHEAD_PAGES) -> Iterator[Any]:
+    """`pages`, produced by a background thread that stays up to `depth` pages ahead of the consumer.
+
+    Token paging is sequential, but the next request can leave as soon as a page is decoded: while dlt
+    flattens and writes page N, page N+1 is on the wire (the thread mostly waits on the socket, without the
+    GIL). An error in the thread is raised here, in order; closing this generator stops the thread.
+    """
+    buffer: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stopped = threading.Event()
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                while not stopped.is_set():
+                    try:
+                        buffer.put((page, None), timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stopped.is_set():
+                    return
+            item: tuple[Any, BaseException | None] = (_END, None)
+        except BaseException as error:  # handed to the consumer, which raises it
+            item = (_END, error)
+        while not stopped.is_set():
+            try:
+                buffer.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    thread = threading.Thread(target=produce, name="jira-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            page, error = buffer.get()
+            if error is not None:
+                raise error
+            if page is _END:
+                return
+            yield page
+    finally:
+        stopped.set()
+        close = getattr(pages, "close", None)
+        thread.join(timeout=5)
+        if close is not None and not thread.is_alive():
+            close()
 
 
 def _complete_changelogs(instance: _Instance, issues: list[dict[str, Any]]) -> dict[str, list[dict]]:
@@ -280,15 +346,15 @@ def jira_source(
         jql = build_jql(config.projects, since, jira.time_zone)
         logger.info("reading Jira issues: %s", jql)
         started, count, newest = time.perf_counter(), 0, None
-        for page_issues in _search_pages(jira, jql, config.page_size):
-            issues = [
-                issue for issue in page_issues if isinstance(issue, dict) and issue.get("id") is not None
-            ]
-            if len(issues) < len(page_issues):
-                logger.warning(
-                    "skipped %d search results without an issue id", len(page_issues) - len(issues)
-                )
-            fetched = _complete_changelogs(jira, issues)
+        # Several search pages go to dlt as one item: dlt's per-item work (schema inference and validation
+        # of each Arrow table) cost more than flattening a 100-issue page. Bounded, so memory stays flat.
+        batch: list[dict[str, Any]] = []
+        batches = 0
+        # The read-ahead thread gets its own HTTP session: the catalog resources use the main one meanwhile.
+        reader = replace(jira, client=replace(jira.client, session=requests.Session()))
+        for issues, skipped, fetched in _read_ahead(_completed_pages(reader, jql, config.page_size)):
+            if skipped:
+                logger.warning("skipped %d search results without an issue id", skipped)
             for issue in issues:
                 more = fetched.get(str(issue.get("id")))
                 if more is not None:
@@ -301,7 +367,12 @@ def jira_source(
             count += len(issues)
             if progress:
                 progress(count, time.perf_counter() - started)
-            yield IssuePage(issues, instance_url, jira.flagged_field_id)
+            batch.extend(issues)
+            if len(batch) >= EXTRACT_BATCH_ISSUES:
+                yield IssuePage(batch, instance_url, jira.flagged_field_id)
+                batch, batches = [], batches + 1
+        if batch or not batches:  # an empty search still lands (empty) tables
+            yield IssuePage(batch, instance_url, jira.flagged_field_id)
         if newest is not None:
             state["updated_cursor"] = max(newest.isoformat(), cursor or "")
 
@@ -313,11 +384,7 @@ def jira_source(
         columns=naive_utc_columns("resolution_date", "created", "updated"),
     )
     def issues(page: IssuePage) -> Iterator[Any]:
-        rows = []
-        for issue in page.issues:
-            histories = (issue.get("changelog") or {}).get("histories") or []
-            rows.append(issue_row(issue, page.instance_url, page.flagged_field_id, len(histories)))
-        yield to_table(rows, ISSUES_SCHEMA)
+        yield issues_table(page.issues, page.instance_url, page.flagged_field_id)
 
     @dlt.transformer(
         data_from=issue_pages,
@@ -327,11 +394,7 @@ def jira_source(
         columns=naive_utc_columns("created"),
     )
     def changelog_items(page: IssuePage) -> Iterator[Any]:
-        rows = []
-        for issue in page.issues:
-            histories = (issue.get("changelog") or {}).get("histories") or []
-            rows.extend(changelog_rows(str(issue.get("id")), histories))
-        yield to_table(rows, CHANGELOG_SCHEMA)
+        yield changelog_table(page.issues)
 
     @dlt.resource(
         name="statuses", write_disposition="merge", primary_key="id", columns=text_columns("scope_project_id")

@@ -6,6 +6,7 @@ Arrow tables so dlt can load them without its (slow, memory-hungry) nested norma
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -118,7 +119,7 @@ class JiraClient:
         if status >= 400:
             raise JiraError(f"{method} {path} answered {status}: {_error_text(response)}")
         try:
-            return orjson.loads(response.content)
+            return loads_without_gc(response.content)
         except orjson.JSONDecodeError as error:
             raise TransientJiraError(f"{method} {path} returned a body that is not valid JSON") from error
 
@@ -127,6 +128,22 @@ class JiraClient:
 
     def post(self, path: str, body: Any) -> Any:
         return self.request("POST", path, body=body)
+
+
+def loads_without_gc(payload: bytes) -> Any:
+    """Decode JSON with the cycle collector paused.
+
+    A search page decodes into ~100k dicts, lists and strings; left on, the collector runs every few hundred
+    allocations and re-scans the half-built page each time, which made decoding ~3x slower. Decoded JSON
+    holds no reference cycles, so there is nothing for the collector to find in it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return orjson.loads(payload)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -313,6 +330,104 @@ def _text(value: Any) -> str | None:
 def to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     """Rows to an Arrow table of a fixed schema, so every page lands with identical column types."""
     return pa.Table.from_pylist(rows, schema=schema)
+
+
+_NAIVE_UTC = pa.timestamp("us")
+_AWARE_UTC = pa.timestamp("us", tz="UTC")
+
+
+def timestamp_array(values: list[Any]) -> pa.Array:
+    """Jira timestamps to naive UTC, as `parse_jira_timestamp` does, but parsed by Arrow in one call.
+
+    Arrow accepts the zoned ISO forms Jira sends; if any value is something else (no zone, nanoseconds,
+    empty, garbage) the whole column falls back to `parse_jira_timestamp`, so the result never differs.
+    """
+    try:
+        return pa.array(values, pa.string()).cast(_AWARE_UTC).cast(_NAIVE_UTC)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return pa.array([parse_jira_timestamp(value) for value in values], _NAIVE_UTC)
+
+
+def histories_of(issue: dict[str, Any]) -> list[dict[str, Any]]:
+    return (issue.get("changelog") or {}).get("histories") or []
+
+
+def issues_table(issues: list[dict[str, Any]], instance_url: str, flagged_field_id: str | None) -> pa.Table:
+    """The `raw_jira.issues` rows of `issues` (see `issue_row`), converted to Arrow column by column."""
+    rows = [issue_row(issue, instance_url, flagged_field_id, len(histories_of(issue))) for issue in issues]
+    return pa.Table.from_arrays(
+        [pa.array([row[field.name] for row in rows], field.type) for field in ISSUES_SCHEMA],
+        schema=ISSUES_SCHEMA,
+    )
+
+
+def changelog_table(issues: list[dict[str, Any]]) -> pa.Table:
+    """The `raw_jira.changelog_items` rows of `issues`: `changelog_rows` of each, built straight into columns.
+
+    Same rows, values and order as `to_table(changelog_rows(...))`, without a dict per row; timestamps are
+    parsed once per column by `timestamp_array`.
+    """
+    issue_ids: list[str] = []
+    history_ids: list[str] = []
+    item_indexes: list[int] = []
+    created: list[Any] = []
+    author_ids: list[Any] = []
+    author_names: list[Any] = []
+    fields: list[str] = []
+    field_ids: list[Any] = []
+    from_values: list[str | None] = []
+    from_strings: list[str | None] = []
+    to_values: list[str | None] = []
+    to_strings: list[str | None] = []
+    kept = settings.CHANGELOG_FIELDS
+    for issue in issues:
+        issue_id = str(issue.get("id"))
+        for history in histories_of(issue):
+            history_id = history.get("id")
+            if history_id is None:
+                logger.warning("issue %s: a changelog history without an id was skipped", issue_id)
+                continue
+            history_id = str(history_id)
+            author = history.get("author") or {}
+            account = _get(author, "accountId") or _get(author, "name")
+            author_name = _get(author, "displayName")
+            moment = history.get("created")
+            for index, item in enumerate(history.get("items") or []):
+                field_name = item.get("field")
+                if not isinstance(field_name, str) or field_name.lower() not in kept:
+                    continue
+                issue_ids.append(issue_id)
+                history_ids.append(history_id)
+                item_indexes.append(index)
+                created.append(moment)
+                author_ids.append(account)
+                author_names.append(author_name)
+                fields.append(field_name)
+                field_ids.append(item.get("fieldId"))
+                from_values.append(_text(item.get("from")))
+                from_strings.append(_text(item.get("fromString")))
+                to_values.append(_text(item.get("to")))
+                to_strings.append(_text(item.get("toString")))
+    columns = [
+        pa.array(issue_ids, pa.string()),
+        pa.array(history_ids, pa.string()),
+        pa.array(item_indexes, pa.int64()),
+        timestamp_array(created),
+        *(
+            pa.array(values, pa.string())
+            for values in (
+                author_ids,
+                author_names,
+                fields,
+                field_ids,
+                from_values,
+                from_strings,
+                to_values,
+                to_strings,
+            )
+        ),
+    ]
+    return pa.Table.from_arrays(columns, schema=CHANGELOG_SCHEMA)
 
 
 def throughput(started: float, count: int) -> float:

@@ -1,0 +1,566 @@
+"""The five scenarios. Each measures at the chosen sizes and returns Measurements (see `results`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from . import env
+from .proc import Finished, Server, run_measured, run_task
+from .replay import record
+from .results import Measurement
+
+MIB = 2**20
+NAIVE_SIZE = 20_000  # dlt's default nesting does not survive much more on this machine
+INGEST_TARGET_RATE = 5_000
+NAIVE_TARGET_RATIO = 30
+MEMORY_FLAT_TOLERANCE = 1.25  # "flat": peak at the largest size within 25% of the smallest
+FULL_REFRESH_TARGET_SECONDS = {1_000_000: 360}
+FULL_REFRESH_TARGET_RSS_MIB = {1_000_000: 2048}
+INCREMENTAL_TARGET = 0.10
+QUERY_TARGET_MS = 100
+QUERY_RUNS = 30
+HAND_QUERY_TARGET = 3.0
+DUCKDB_MEMORY_LIMIT = "256MB"
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def pages_dir(size: int) -> Path:
+    return env.WORK_DIR / f"pages-{size}"
+
+
+def recorded(size: int) -> dict[str, Any]:
+    say(f"[record] demo tracker pages for {size:,} issues -> {pages_dir(size)}")
+    return record(pages_dir(size), size, datetime.fromisoformat(env.ANCHOR))
+
+
+@contextmanager
+def replay_server(size: int) -> Iterator[Server]:
+    command = [sys.executable, "-m", "bench.replay", str(pages_dir(size))]
+    with Server(command, env.WORK_DIR / "replay.log") as server:
+        yield server
+
+
+@contextmanager
+def demo_server(size: int, changed_fraction: float = 0.0) -> Iterator[Server]:
+    command = [sys.executable, "-m", "bench.demo_server", str(size), str(changed_fraction)]
+    with Server(command, env.WORK_DIR / "demo-server.log") as server:
+        yield server
+
+
+def _rate_details(run: Finished, size: int) -> str:
+    result = run.result
+    steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.get("steps", {}).items())
+    cpu = result.get("run_cpu_seconds", 0.0)
+    return (
+        f"{result['seconds']:.1f} s ({steps}); CPU of the run (all threads) {cpu:.1f} s = "
+        f"{size / max(cpu, 1e-9):,.0f} issues per CPU-second; peak RSS {run.peak_rss_bytes / MIB:,.0f} MiB"
+    )
+
+
+def ingest(sizes: list[int]) -> Iterator[Measurement]:
+    """Scenario 1: the source from the demo tracker and from recorded pages, beside dlt and DuckDB."""
+    peaks: dict[int, float] = {}
+    for size in sizes:
+        meta = recorded(size)
+        say(
+            f"[ingest {size:,}] recorded {meta['responses']:,} responses, {meta['bytes'] / MIB:,.0f} MiB; "
+            f"{meta['status_changes'] / size:.1f} status changes and "
+            f"{meta['histories'] / size:.1f} histories per issue"
+        )
+        work = str(env.WORK_DIR / f"ingest-{size}")
+        with replay_server(size) as server:
+            say(f"[ingest {size:,}] source <- recorded pages (replay server {server.url})")
+            run = run_task("ingest_source", {"url": server.url, "issues": size, "work": work}, "ingest")
+        rate = size / run.result["seconds"]
+        peaks[size] = run.peak_rss_bytes / MIB
+        yield Measurement(
+            "ingest",
+            size,
+            "source from recorded pages (issues/s)",
+            rate,
+            "issues/s",
+            f">= {INGEST_TARGET_RATE}",
+            _rate_details(run, size)
+            + f"; {run.result['rows']['changelog_items']:,} changelog rows"
+            + f" ({meta['status_changes'] / size:.1f} status changes/issue)",
+        )
+        yield Measurement(
+            "ingest",
+            size,
+            "source peak RSS (recorded pages)",
+            peaks[size],
+            "MiB",
+            details=f"{run.result['max_rss_bytes'] / MIB:,.0f} MiB ru_maxrss of the process",
+        )
+        if size == max(sizes):
+            with replay_server(size) as server:
+                say(f"[ingest {size:,}] source, DuckDB memory_limit {DUCKDB_MEMORY_LIMIT}")
+                capped = run_task(
+                    "ingest_source",
+                    {"url": server.url, "issues": size, "work": work + "-capped"},
+                    "capped",
+                    {
+                        "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG": json.dumps(
+                            {"memory_limit": DUCKDB_MEMORY_LIMIT}
+                        )
+                    },
+                )
+            yield Measurement(
+                "ingest",
+                size,
+                f"source peak RSS, DuckDB memory_limit {DUCKDB_MEMORY_LIMIT}",
+                capped.peak_rss_bytes / MIB,
+                "MiB",
+                details=f"{size / capped.result['seconds']:,.0f} issues/s; "
+                "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG",
+            )
+        say(f"[ingest {size:,}] DuckDB read_json + unnest of the same pages")
+        native = run_task(
+            "ingest_duckdb",
+            {"pages": str(pages_dir(size)), "work": work + "-duckdb", "flagged": "customfield_10021"},
+            "duckdb",
+        )
+        yield Measurement(
+            "ingest",
+            size,
+            "DuckDB read_json reference: source time / DuckDB time",
+            run.result["seconds"] / native.result["seconds"],
+            "x",
+            details=f"DuckDB {native.result['seconds']:.1f} s = "
+            f"{size / native.result['seconds']:,.0f} issues/s, "
+            f"{native.result['rows']['changelog_items']:,} changelog rows, peak RSS "
+            f"{native.peak_rss_bytes / MIB:,.0f} MiB",
+        )
+        with demo_server(size) as server:
+            say(f"[ingest {size:,}] source <- live demo tracker over loopback ({server.url})")
+            live = run_task("ingest_source", {"url": server.url, "issues": size, "work": work}, "live")
+        yield Measurement(
+            "ingest",
+            size,
+            "source from the live demo tracker (issues/s)",
+            size / live.result["seconds"],
+            "issues/s",
+            details=_rate_details(live, size) + " (the generator runs in its own process)",
+        )
+    if len(peaks) > 1:
+        low, high = min(peaks), max(peaks)
+        yield Measurement(
+            "ingest",
+            high,
+            f"peak RSS growth from {low:,} to {high:,} issues",
+            peaks[high] / peaks[low],
+            "x",
+            f"<= {MEMORY_FLAT_TOLERANCE}",
+            f"{peaks[low]:,.0f} MiB -> {peaks[high]:,.0f} MiB",
+        )
+    yield from naive_baseline()
+
+
+def naive_baseline() -> Iterator[Measurement]:
+    size = NAIVE_SIZE
+    recorded(size)
+    work = str(env.WORK_DIR / f"naive-{size}")
+    with replay_server(size) as server:
+        say(f"[ingest {size:,}] source and dlt default nesting, side by side on the same pages")
+        source = run_task(
+            "ingest_source", {"url": server.url, "issues": size, "work": work + "-source"}, "source20k"
+        )
+        naive = run_task("ingest_naive_dlt", {"url": server.url, "issues": size, "work": work}, "naive")
+    yield Measurement(
+        "ingest",
+        size,
+        "source vs dlt default nesting (speed-up)",
+        naive.result["seconds"] / source.result["seconds"],
+        "x",
+        f">= {NAIVE_TARGET_RATIO}",
+        f"source {source.result['seconds']:.1f} s ({size / source.result['seconds']:,.0f}/s, peak "
+        f"{source.peak_rss_bytes / MIB:,.0f} MiB); dlt nested {naive.result['seconds']:.1f} s "
+        f"({size / naive.result['seconds']:,.0f}/s, peak {naive.peak_rss_bytes / MIB:,.0f} MiB; steps "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in naive.result["steps"].items())
+        + f"; {len(naive.result['tables'])} tables)",
+    )
+
+
+# ---- refresh ---------------------------------------------------------------------------------------------
+
+
+def refresh_dir(size: int) -> Path:
+    return env.WORK_DIR / f"refresh-{size}"
+
+
+def _refresh_env(size: int, url: str) -> dict[str, str]:
+    directory = refresh_dir(size)
+    return {
+        "VSM_WAREHOUSE": str(directory / "vsm.duckdb"),
+        "VSM_DAGSTER_STORAGE": str(directory / "dagster"),
+        "VSM_DAGSTER_COMPUTE_LOGS": str(directory / "dagster" / "compute_logs"),
+        "DAGSTER_HOME": str(env.PROJECT_ROOT),
+        "DAGSTER_TELEMETRY_DISABLED": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+        "VSM_DEMO_ISSUES": str(size),
+        "VSM_DEMO_ANCHOR": env.ANCHOR[:10],
+        "SOURCES__JIRA__BASE_URL": url,
+        "SOURCES__JIRA__EMAIL": "demo@example.com",
+        "SOURCES__JIRA__API_TOKEN": "demo-token",
+        "SOURCES__JIRA__BROWSE_URL": "http://127.0.0.1:8765",
+        "VSM_LOG_LEVEL": "DEBUG",  # Dagster logs STEP_SUCCESS (with each step's duration) at debug
+    }
+
+
+def _step_times(log: Path) -> str:
+    """Dagster's per-step durations from the run log (`... finished execution of step ... in X`)."""
+    found = []
+    for line in log.read_text(errors="replace").splitlines():
+        match = _STEP_DONE.search(line)
+        if match:
+            found.append(f"{match.group('step')} {match.group('took')}")
+    return "; ".join(found)
+
+
+_STEP_DONE = re.compile(r'Finished execution of step "(?P<step>[^"]+)" in (?P<took>.+?)\.?$')
+
+
+# Where the full refresh reads Jira: "live" is the demo tracker (in its own process), "recorded" the replay
+# of its recorded pages, which takes the generator's cost (~2-3k issues/s on one core) out of the number.
+FULL_REFRESH_TRACKER = {"mode": "live"}
+
+
+@contextmanager
+def full_refresh_tracker(size: int) -> Iterator[Server]:
+    if FULL_REFRESH_TRACKER["mode"] == "recorded":
+        recorded(size)
+        with replay_server(size) as server:
+            yield server
+    else:
+        with demo_server(size) as server:
+            yield server
+
+
+def full_refresh(size: int) -> tuple[Finished, Path]:
+    directory = refresh_dir(size)
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    log = directory / "full.log"
+    with full_refresh_tracker(size) as server:
+        say(f"[refresh {size:,}] vsm refresh --full (log {log})")
+        run = run_measured(
+            [str(env.VENV_BIN / "vsm"), "refresh", "--full", "--as-of", env.AS_OF],
+            _refresh_env(size, server.url),
+            log,
+        )
+    if run.returncode != 0:
+        raise RuntimeError(f"vsm refresh --full failed at {size:,} issues; see {log}")
+    return run, log
+
+
+def refresh(sizes: list[int]) -> Iterator[Measurement]:
+    """Scenario 3 (and 4 when asked for in the same run): `vsm refresh --full`, wall time and tree RSS."""
+    for size in sizes:
+        run, log = full_refresh(size)
+        (refresh_dir(size) / "full.json").write_text(json.dumps({"seconds": run.wall_seconds}))
+        seconds_target = FULL_REFRESH_TARGET_SECONDS.get(size)
+        rss_target = FULL_REFRESH_TARGET_RSS_MIB.get(size)
+        yield Measurement(
+            "refresh",
+            size,
+            "full refresh wall time",
+            run.wall_seconds,
+            "s",
+            f"<= {seconds_target}" if seconds_target else "",
+            f"{size / run.wall_seconds:,.0f} issues/s end to end, Jira = {FULL_REFRESH_TRACKER['mode']} "
+            f"demo tracker; steps: {_step_times(log)}",
+        )
+        yield Measurement(
+            "refresh",
+            size,
+            "full refresh peak RSS (process tree)",
+            run.peak_rss_bytes / MIB,
+            "MiB",
+            f"<= {rss_target}" if rss_target else "",
+            "vsm + dbt subprocesses; the demo tracker runs in its own process, not counted",
+        )
+
+
+def incremental(sizes: list[int]) -> Iterator[Measurement]:
+    """Scenario 4: after a full refresh, the daily run against an organisation with 1% changed."""
+    for size in sizes:
+        full_json = refresh_dir(size) / "full.json"
+        if not full_json.exists() or not (refresh_dir(size) / "vsm.duckdb").exists():
+            run, _ = full_refresh(size)
+            full_json.write_text(json.dumps({"seconds": run.wall_seconds}))
+        full_seconds = json.loads(full_json.read_text())["seconds"]
+        log = refresh_dir(size) / "incremental.log"
+        with demo_server(size, env.CHANGED_FRACTION) as server:
+            say(f"[incremental {size:,}] vsm refresh with {env.CHANGED_FRACTION:.0%} changed (log {log})")
+            run = run_measured(
+                [str(env.VENV_BIN / "vsm"), "refresh", "--as-of", env.INCREMENTAL_AS_OF],
+                _refresh_env(size, server.url),
+                log,
+            )
+        if run.returncode != 0:
+            raise RuntimeError(f"incremental vsm refresh failed at {size:,} issues; see {log}")
+        yield Measurement(
+            "incremental",
+            size,
+            "daily refresh / full refresh (wall time)",
+            run.wall_seconds / full_seconds,
+            "x",
+            f"<= {INCREMENTAL_TARGET}",
+            f"incremental {run.wall_seconds:.1f} s vs full {full_seconds:.1f} s; peak RSS "
+            f"{run.peak_rss_bytes / MIB:,.0f} MiB; steps: {_step_times(log)}",
+        )
+
+
+# ---- dbt build -------------------------------------------------------------------------------------------
+
+# Status changes -> one row per stay in a status, by hand: the initial status from creation to the first
+# change, then each change to the next (lead()), in one statement on the raw tables.
+HAND_INTERVALS_SQL = """
+create or replace temp table hand_intervals as
+with changes as (
+    select
+        issue_id,
+        created as changed_at,
+        cast(history_id as bigint) as history_sequence,
+        from_string,
+        to_string,
+        row_number() over (partition by issue_id order by created, cast(history_id as bigint)) as change_index
+    from raw_jira.changelog_items
+    where field = 'status' and created <= $as_of
+),
+points as (
+    select issues.id as issue_id, issues.created as entered_at, 0 as change_index,
+        coalesce(changes.from_string, issues.status_name) as status
+    from raw_jira.issues as issues
+    left join changes on changes.issue_id = issues.id and changes.change_index = 1
+    union all
+    select issue_id, changed_at, change_index, to_string from changes
+)
+select
+    issue_id,
+    status,
+    entered_at,
+    lead(entered_at) over (partition by issue_id order by entered_at, change_index) as exited_at
+from points
+"""
+
+
+def _dbt(arguments: list[str], warehouse: Path, log: Path) -> Finished:
+    target = warehouse.parent / "dbt_target"
+    command = [
+        str(env.VENV_BIN / "dbt"),
+        *arguments,
+        "--project-dir",
+        str(env.PROJECT_ROOT / "dbt_project"),
+        "--profiles-dir",
+        str(env.PROJECT_ROOT / "dbt_project"),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(warehouse.parent / "dbt_logs"),
+    ]
+    return run_measured(command, {"VSM_WAREHOUSE": str(warehouse)}, log)
+
+
+def _node_seconds(warehouse: Path) -> dict[str, float]:
+    results = json.loads((warehouse.parent / "dbt_target" / "run_results.json").read_text())
+    return {row["unique_id"]: float(row["execution_time"]) for row in results["results"]}
+
+
+def _ancestors(warehouse: Path, node: str) -> set[str]:
+    manifest = json.loads((warehouse.parent / "dbt_target" / "manifest.json").read_text())
+    parents = manifest["parent_map"]
+    seen: set[str] = set()
+    stack = [node]
+    while stack:
+        for parent in parents.get(stack.pop(), []):
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen | {node}
+
+
+def build(sizes: list[int]) -> Iterator[Measurement]:
+    """Scenario 2: `dbt build` without and with tests on a refreshed warehouse, and the hand-written query."""
+    for size in sizes:
+        published = refresh_dir(size) / "vsm.duckdb"
+        if not published.exists():
+            run, _ = full_refresh(size)
+            (refresh_dir(size) / "full.json").write_text(json.dumps({"seconds": run.wall_seconds}))
+        directory = env.WORK_DIR / f"build-{size}"
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        warehouse = directory / "vsm.duckdb"
+        shutil.copy2(published, warehouse)
+        variables = json.dumps({"as_of": env.AS_OF.replace("T", " ").rstrip("Z")})
+        say(f"[build {size:,}] dbt build --exclude-resource-type test")
+        no_tests = _dbt(
+            ["build", "--exclude-resource-type", "test", "unit_test", "--vars", variables],
+            warehouse,
+            directory / "build-no-tests.log",
+        )
+        if no_tests.returncode != 0:
+            raise RuntimeError(f"dbt build failed; see {directory / 'build-no-tests.log'}")
+        nodes = _node_seconds(warehouse)
+        slowest = sorted(nodes.items(), key=lambda item: -item[1])[:6]
+        top = ", ".join(f"{name.split('.')[-1]} {seconds:.1f} s" for name, seconds in slowest)
+        yield Measurement(
+            "build",
+            size,
+            "dbt build without tests",
+            no_tests.wall_seconds,
+            "s",
+            details=f"sum of model times {sum(nodes.values()):.1f} s; slowest: {top}; peak RSS "
+            f"{no_tests.peak_rss_bytes / MIB:,.0f} MiB",
+        )
+        # Models only: seeds (the flow model's CSVs) are loaded once per build whatever it computes.
+        models = {n for n in nodes if n.startswith("model.")}
+        chain = _ancestors(warehouse, "model.vsm.int_status_intervals_built") & models
+        chain_seconds = sum(nodes[n] for n in chain)
+        facts = _ancestors(warehouse, "model.vsm.fct_state_intervals") & models
+        facts_seconds = sum(nodes[n] for n in facts)
+        say(f"[build {size:,}] dbt build (with tests)")
+        with_tests = _dbt(["build", "--vars", variables], warehouse, directory / "build.log")
+        tests = {k: v for k, v in _node_seconds(warehouse).items() if k.startswith("test.")}
+        slow_tests = sorted(tests.items(), key=lambda item: -item[1])[:3]
+        yield Measurement(
+            "build",
+            size,
+            "dbt build with tests",
+            with_tests.wall_seconds,
+            "s",
+            details=f"{len(tests)} tests, {sum(tests.values()):.1f} s in tests; slowest: "
+            + ", ".join(f"{name.split('.')[2]} {seconds:.1f} s" for name, seconds in slow_tests)
+            + ("" if with_tests.returncode == 0 else f"; exit code {with_tests.returncode} (a test failed)"),
+        )
+        say(f"[build {size:,}] hand-written intervals query")
+        hand = []
+        with duckdb.connect(str(warehouse)) as connection:
+            connection.execute("set threads = 2")
+            for _ in range(3):
+                started = time.perf_counter()
+                connection.execute(HAND_INTERVALS_SQL, {"as_of": env.AS_OF.replace("T", " ").rstrip("Z")})
+                hand.append(time.perf_counter() - started)
+            rows = connection.execute("select count(*) from hand_intervals").fetchone()[0]  # type: ignore[index]
+            dbt_rows = connection.execute(
+                "select count(*) from intermediate.int_status_intervals_built"
+            ).fetchone()[0]  # type: ignore[index]
+        best = min(hand)
+        yield Measurement(
+            "build",
+            size,
+            "dbt status-interval models / hand-written query",
+            chain_seconds / best,
+            "x",
+            f"<= {HAND_QUERY_TARGET}",
+            f"hand query {best:.2f} s ({rows:,} rows) vs the {len(chain)} dbt nodes up to "
+            f"int_status_intervals_built {chain_seconds:.2f} s ({dbt_rows:,} rows); "
+            "up to fct_state_intervals "
+            f"({len(facts)} nodes, adds mapping and flag splits) {facts_seconds:.2f} s = "
+            f"{facts_seconds / best:.1f}x",
+        )
+
+
+# ---- BI queries ------------------------------------------------------------------------------------------
+
+
+def _mart_queries(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """One typical dashboard query per mart: one value stream, one grain, the last 12 periods."""
+    columns: dict[str, set[str]] = {}
+    for table, column in connection.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'marts'"
+    ).fetchall():
+        columns.setdefault(table, set()).add(column)
+    queries = {}
+    for table, names in sorted(columns.items()):
+        if table.startswith("int_"):
+            continue
+        if {"value_stream", "period_grain", "period_start"} <= names:
+            queries[table] = (
+                f"select * from marts.{table} where value_stream = $vs and period_grain = 'week' "
+                f"and period_start in (select distinct period_start from marts.{table} "
+                f"where value_stream = $vs and period_grain = 'week' order by period_start desc limit 12) "
+                f"order by period_start"
+            )
+        elif table == "fct_state_intervals" and "value_stream" in names:
+            queries[table] = (
+                "select tool_state, count(*) as stays, sum(epoch(coalesce(exited_at, $as_of) - entered_at)) "
+                "/ 86400 as days from marts.fct_state_intervals where value_stream = $vs "
+                "and entered_at >= $as_of - interval 84 day group by tool_state order by days desc"
+            )
+        elif "value_stream" in names:
+            queries[table] = f"select * from marts.{table} where value_stream = $vs limit 500"
+        else:
+            queries[table] = f"select * from marts.{table} limit 500"
+    return queries
+
+
+def queries(sizes: list[int]) -> Iterator[Measurement]:
+    """Scenario 5: p50/p95 latency of each mart's typical query, warehouse opened read-only."""
+    for size in sizes:
+        published = refresh_dir(size) / "vsm.duckdb"
+        if not published.exists():
+            run, _ = full_refresh(size)
+            (refresh_dir(size) / "full.json").write_text(json.dumps({"seconds": run.wall_seconds}))
+        started = time.perf_counter()
+        connection = duckdb.connect(str(published), read_only=True)
+        opened = time.perf_counter() - started
+        try:
+            value_stream = connection.execute(
+                "select value_stream from marts.fct_flow_items group by 1 order by count(*) desc limit 1"
+            ).fetchone()[0]  # type: ignore[index]
+            as_of = datetime.fromisoformat(env.AS_OF.replace("Z", "+00:00")).replace(tzinfo=None)
+            for table, sql in _mart_queries(connection).items():
+                parameters = {k: v for k, v in {"vs": value_stream, "as_of": as_of}.items() if f"${k}" in sql}
+                latencies = []
+                rows = 0
+                for _ in range(QUERY_RUNS + 1):
+                    begun = time.perf_counter()
+                    rows = len(connection.execute(sql, parameters).fetchall())
+                    latencies.append((time.perf_counter() - begun) * 1000)
+                first, warm = latencies[0], sorted(latencies[1:])
+                p50 = statistics.median(warm)
+                p95 = warm[min(len(warm) - 1, round(0.95 * (len(warm) - 1)))]
+                yield Measurement(
+                    "queries",
+                    size,
+                    f"{table} p95",
+                    p95,
+                    "ms",
+                    f"<= {QUERY_TARGET_MS}",
+                    f"p50 {p50:.1f} ms, first run {first:.1f} ms, {rows} rows, value stream {value_stream}",
+                )
+        finally:
+            connection.close()
+        yield Measurement("queries", size, "open read-only connection", opened * 1000, "ms")
+
+
+SCENARIOS = {
+    "ingest": ingest,
+    "refresh": refresh,
+    "incremental": incremental,
+    "build": build,
+    "queries": queries,
+}
+ORDER = ("ingest", "refresh", "incremental", "build", "queries")
+
+
+def cpu_count() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,61 @@
+"""The column-wise flatteners land exactly the rows the row-wise ones describe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ingestion.demo import DemoOrganisation
+from ingestion.jira.helpers import (
+    CHANGELOG_SCHEMA,
+    ISSUES_SCHEMA,
+    changelog_rows,
+    changelog_table,
+    histories_of,
+    issue_row,
+    issues_table,
+    timestamp_array,
+    to_table,
+)
+
+
+def _issues() -> list[dict[str, Any]]:
+    org = DemoOrganisation(seed=3, issues=300, utc_offset_minutes=330)
+    return [org.issue(index) for index in range(300)]
+
+
+def test_issues_table_equals_the_rows_of_issue_row() -> None:
+    issues = _issues()
+    flagged = "customfield_10021"
+    rows = [issue_row(issue, "http://jira", flagged, len(histories_of(issue))) for issue in issues]
+    assert issues_table(issues, "http://jira", flagged).equals(to_table(rows, ISSUES_SCHEMA))
+
+
+def test_changelog_table_equals_the_rows_of_changelog_rows_even_for_odd_histories() -> None:
+    odd = {
+        "id": 1,
+        "changelog": {
+            "histories": [
+                {"id": 5, "created": "2025-03-04T10:15:30.123", "items": [{"field": "status", "from": 1}]},
+                {"id": None, "items": [{"field": "status"}]},
+                {"id": 7, "created": "", "items": [{"field": "Flagged"}, {"field": "assignee"}]},
+            ]
+        },
+    }
+    issues = [*_issues(), odd]
+    rows = [row for issue in issues for row in changelog_rows(str(issue["id"]), histories_of(issue))]
+    assert changelog_table(issues).equals(to_table(rows, CHANGELOG_SCHEMA))
+
+
+def test_timestamps_arrow_cannot_parse_fall_back_to_the_python_parser() -> None:
+    zoned = timestamp_array(["2025-03-04T10:15:30.123+0800", None])
+    mixed = timestamp_array(["2025-03-04T10:15:30.123+0800", "2025-03-04T10:15:30", "garbage", ""])
+    assert [value.isoformat() if value else None for value in zoned.to_pylist()] == [
+        "2025-03-04T02:15:30.123000",
+        None,
+    ]
+    assert [value.isoformat() if value else None for value in mixed.to_pylist()] == [
+        "2025-03-04T02:15:30.123000",
+        "2025-03-04T10:15:30",
+        None,
+        None,
+    ]
