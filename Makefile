@@ -68,4 +68,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf warehouse .dagster dbt_project/target dbt_project/logs
+	rm -rf warehouse .dagster dbt_project/target dbt_project/logs bench/work
