@@ -33,7 +33,8 @@ run: $(STAMP)
 	$(BIN)/vsm refresh
 	$(BIN)/vsm summary
 	@echo ""
-	@echo "Warehouse: $(VSM_WAREHOUSE)  (open read-only: duckdb -readonly $(VSM_WAREHOUSE))"
+	@echo "Warehouse: $(VSM_WAREHOUSE) (BI tools: open it read-only; schema marts)"
+	@echo "Flow report: $(dir $(VSM_WAREHOUSE))flow-report.html"
 	@echo "UI: make ui, then http://127.0.0.1:3000"
 
 ## make test: lint, then every test.
