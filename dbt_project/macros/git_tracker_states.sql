@@ -47,3 +47,94 @@
         , false)
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The tool-state changes of a git tracker item, from its ordered signals: a closing signal (`Done`, `Canceled`)
+    wins, else the latest status label, else the latest lifecycle state, else the item's initial state; a change
+    is recorded where the derived state differs from the one before. Shared by the GitHub and GitLab staging
+    models, which differ only in how they turn their events into signals. Renders the CTEs from
+    `states_so_far` to `final`; `signals` is the CTE of grouped signals, joined to a CTE named `items`. -#}
+{% macro git_tool_state_changes(signals, state_column, group_column) %}
+states_so_far as (
+
+    select
+        {{ signals }}.item_id,
+        {{ signals }}.signal_id,
+        {{ signals }}.signal_index,
+        {{ signals }}.signaled_at,
+        items.source,
+        items.initial_tool_state,
+        max({{ signals }}.{{ state_column }}) over (
+            partition by {{ signals }}.item_id, {{ signals }}.{{ group_column }}
+        ) as signal_state_so_far,
+        max({{ signals }}.status_label) over (
+            partition by {{ signals }}.item_id, {{ signals }}.status_label_group
+        ) as status_label_so_far
+    from {{ signals }}
+    inner join items
+        on {{ signals }}.item_id = items.item_id
+
+),
+
+derived_states as (
+
+    select
+        source,
+        item_id,
+        signal_id,
+        signal_index,
+        signaled_at,
+        initial_tool_state,
+        case
+            when signal_state_so_far in ('Done', 'Canceled') then signal_state_so_far
+            when nullif(status_label_so_far, '') is not null then status_label_so_far
+            else coalesce(signal_state_so_far, initial_tool_state)
+        end as tool_state
+    from states_so_far
+
+),
+
+derived_with_previous as (
+
+    select
+        *,
+        coalesce(
+            lag(tool_state) over (partition by item_id order by signal_index asc), initial_tool_state
+        ) as previous_tool_state
+    from derived_states
+
+),
+
+changes as (
+
+    select
+        source,
+        item_id,
+        signal_id,
+        signal_index,
+        signaled_at,
+        previous_tool_state,
+        tool_state
+    from derived_with_previous
+    where tool_state <> previous_tool_state
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(['item_id', "'-'", 'signal_id']) }} as change_id,
+        source,
+        item_id,
+        signal_id,
+        cast(signal_index as {{ dbt.type_bigint() }}) as change_sequence,
+        signaled_at as changed_at,
+        previous_tool_state as from_tool_state,
+        {{ git_tool_state_category('previous_tool_state') }} as from_tool_state_category,
+        tool_state as to_tool_state,
+        {{ git_tool_state_category('tool_state') }} as to_tool_state_category,
+        row_number() over (partition by item_id order by signal_index desc) = 1 as is_latest_change
+    from changes
+
+)
+{% endmacro %}
