@@ -4,6 +4,9 @@ Only the endpoints and JSON shapes the Jira source calls are served, but those e
 token-paged `search/jql` that embeds at most the 20 newest histories, the paged issue changelog, the bulk
 changelog fetch, and the Data Center `search` with full changelogs. Paging is O(page): a page token holds the
 scan position, and filters are decided on cheap per-issue facts before an issue is built.
+
+Beside Jira, the same server answers as GitHub (under `/api/v3`) and GitLab (under `/api/v4`) for the demo
+organisation's code hosts (see `git_api` and `git_hosts`), so one demo run reads three tools.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import orjson
 
 from .faults import FaultPlan, FaultRule
 from .generator import MAX_ACTIVITY_DAYS, UPDATED_BLOCK, DemoOrganisation, History
+from .git_api import GITHUB_PREFIX, DemoGitHosts, Headers
+from .git_hosts import GITHUB_REPOSITORY, GITLAB_PROJECT, demo_hosts
 from .jql import JqlError, Query, parse_jql
 
 logger = logging.getLogger(__name__)
@@ -38,6 +43,8 @@ Flavor = Literal["cloud", "datacenter"]
 EMBEDDED_HISTORIES: Final = 20
 SEARCH_DEFAULT_PAGE: Final = 50
 SEARCH_MAX_PAGE: Final = 100
+# Cloud serves up to 5000 issues a page when only ids (or keys) are asked for.
+ID_ONLY_MAX_PAGE: Final = 5000
 DATACENTER_MAX_PAGE: Final = 1000
 CHANGELOG_MAX_PAGE: Final = 100
 BULK_DEFAULT_PAGE: Final = 1000
@@ -118,7 +125,11 @@ class DemoTracker:
     """Serves a DemoOrganisation over HTTP on 127.0.0.1, in a daemon thread.
 
     Use as a context manager (`with DemoTracker(org) as tracker: tracker.url`) or call start()/stop().
-    Every endpoint demands HTTP basic auth with `email:api_token` (Data Center also takes a Bearer token).
+    Every Jira endpoint demands HTTP basic auth with `email:api_token` (Data Center also takes a Bearer token).
+    It also serves the organisation's GitHub repository at `github_url` and GitLab project at `gitlab_url`
+    (`git`, by default the hosts `demo_hosts` derives from the organisation), which take `api_token` the way
+    GitHub and GitLab take tokens. Their items link to `browse_url` (default: this server), so that links
+    do not change with the port.
     """
 
     def __init__(
@@ -130,6 +141,8 @@ class DemoTracker:
         api_token: str = DEMO_API_TOKEN,
         flavor: Flavor = "cloud",
         faults: FaultPlan | None = None,
+        git: DemoGitHosts | None = None,
+        browse_url: str | None = None,
     ) -> None:
         if flavor not in ("cloud", "datacenter"):
             raise ValueError("flavor must be 'cloud' or 'datacenter'")
@@ -142,17 +155,46 @@ class DemoTracker:
         self.api_token = api_token
         self.flavor: Flavor = flavor
         self.faults = faults or FaultPlan()
+        self.git = git or DemoGitHosts(*demo_hosts(org.seed, org.issues, org.anchor), token=api_token)
+        self.browse_url = browse_url
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         # Data Center pages by startAt: remember where each page ended and each query's total.
         self._datacenter_positions: dict[tuple[str, int], int] = {}
         self._datacenter_totals: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._deleted: frozenset[int] = frozenset()
+
+    def delete(self, *keys: str) -> None:
+        """Delete issues (by key or id) as Jira does: gone from every search and issue endpoint."""
+        indices = {self._index(key) for key in keys}
+        with self._lock:
+            self._deleted = self._deleted | indices
+            self._datacenter_positions.clear()
+            self._datacenter_totals.clear()
 
     @property
     def url(self) -> str:
         """The base URL clients use, e.g. `http://127.0.0.1:53211` (no trailing slash)."""
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def github_url(self) -> str:
+        """`SOURCES__GITHUB__BASE_URL` for the demo repository (GitHub Enterprise Server's `/api/v3` shape)."""
+        return f"{self.url}{GITHUB_PREFIX}"
+
+    @property
+    def gitlab_url(self) -> str:
+        """`SOURCES__GITLAB__BASE_URL` for the demo project (the client adds `/api/v4`)."""
+        return self.url
+
+    @property
+    def github_repository(self) -> str:
+        return GITHUB_REPOSITORY
+
+    @property
+    def gitlab_project(self) -> str:
+        return GITLAB_PROJECT
 
     @property
     def address(self) -> tuple[str, int]:
@@ -210,12 +252,24 @@ class DemoTracker:
             return False
         return hmac.compare_digest(decoded.encode(), f"{self.email}:{self.api_token}".encode())
 
+    def refusal(self, path: str, headers: Headers) -> Response | None:
+        """The 401 a request without the credentials of the API it calls gets, in that API's shape; else None."""
+        if self.git.handles(path):
+            return None if self.git.authorised(path, headers) else Response(*self.git.unauthorised(path))
+        if self.authorised(headers.get("Authorization")):
+            return None
+        return Response(
+            401, {"errorMessages": [_NOT_AUTHENTICATED]}, {"WWW-Authenticate": 'Basic realm="demo"'}
+        )
+
     def fault_for(self, path: str) -> FaultRule | None:
         return self.faults.fault_for(path)
 
     def dispatch(self, method: str, raw_path: str, body: Any) -> Response:
         """Route one authenticated request; unknown paths are 404 and known paths with another verb 405."""
         parts = urlsplit(raw_path)
+        if self.git.handles(parts.path):
+            return Response(*self.git.respond(method, raw_path, self.url, self.browse_url or self.url))
         params = {name: values[-1] for name, values in parse_qs(parts.query, keep_blank_values=True).items()}
         path = parts.path.rstrip("/") or "/"
         path_known = False
@@ -304,9 +358,12 @@ class DemoTracker:
             query = parse_jql(jql, self.org)
         except JqlError as error:
             raise ApiError(400, str(error)) from error
+        wanted = _field_set(source.get("fields"))
         cap = DATACENTER_MAX_PAGE if request.path.endswith("/search") else SEARCH_MAX_PAGE
+        if wanted is not None and wanted <= {"id", "key"} and not request.path.endswith("/search"):
+            cap = ID_ONLY_MAX_PAGE
         size = min(max(1, _int_param(source.get("maxResults"), SEARCH_DEFAULT_PAGE, "maxResults")), cap)
-        return jql, query, size, _field_set(source.get("fields")), _word_set(source.get("expand"))
+        return jql, query, size, wanted, _word_set(source.get("expand"))
 
     def search_jql(self, request: Request, match: re.Match[str]) -> Response:
         """Cloud's token-paged search: at most 100 issues, the 20 newest histories embedded, newest first."""
@@ -316,7 +373,7 @@ class DemoTracker:
         token = source.get("nextPageToken")
         if token:
             start = max(start, decode_page_token(str(token), jql))
-        found, resume = _scan(self.org, query, start, stop, size)
+        found, resume = _scan(self.org, query, start, stop, size, deleted=self._deleted)
         issues = [
             self._issue(index, wanted, "changelog" in expand, embedded=EMBEDDED_HISTORIES) for index in found
         ]
@@ -337,7 +394,7 @@ class DemoTracker:
         start_at = max(0, _int_param(source.get("startAt"), 0, "startAt"))
         position = self._datacenter_position(jql, query, start_at)
         _, stop = query.scan_range(self.org)
-        found, resume = _scan(self.org, query, position, stop, size, budget=None)
+        found, resume = _scan(self.org, query, position, stop, size, budget=None, deleted=self._deleted)
         if resume is not None:
             with self._lock:
                 if len(self._datacenter_positions) > 10_000:
@@ -347,7 +404,7 @@ class DemoTracker:
         with self._lock:
             total = self._datacenter_totals.get(jql)
         if total is None:
-            total = _count(self.org, query)
+            total = _count(self.org, query, self._deleted)
             with self._lock:
                 self._datacenter_totals[jql] = total
         return Response(
@@ -370,7 +427,7 @@ class DemoTracker:
         start, stop = query.scan_range(self.org)
         skipped = 0
         for index in _candidates(self.org, query, start, stop):
-            if query.matches(self.org, index):
+            if index not in self._deleted and query.matches(self.org, index):
                 if skipped == start_at:
                     return index
                 skipped += 1
@@ -379,6 +436,8 @@ class DemoTracker:
     def _issue(
         self, index: int, wanted: set[str] | None, changelog: bool, embedded: int | None
     ) -> dict[str, Any]:
+        if wanted is not None and wanted <= {"id", "key"} and not changelog:
+            return {"id": self.org.issue_id(index), "key": self.org.key(index), "fields": {}}
         issue = self.org.issue(index, self.url, changelog=False)
         if wanted is not None:
             issue["fields"] = {name: value for name, value in issue["fields"].items() if name in wanted}
@@ -402,7 +461,7 @@ class DemoTracker:
 
     def _index(self, id_or_key: str) -> int:
         index = self.org.index_of(id_or_key)
-        if index is None:
+        if index is None or index in self._deleted:
             raise ApiError(404, _NO_ISSUE)
         return index
 
@@ -495,17 +554,24 @@ def _filtered(histories: tuple[History, ...], field_ids: set[str] | None) -> lis
 
 
 def _scan(
-    org: DemoOrganisation, query: Query, start: int, stop: int, size: int, budget: int | None = SCAN_BUDGET
+    org: DemoOrganisation,
+    query: Query,
+    start: int,
+    stop: int,
+    size: int,
+    budget: int | None = SCAN_BUDGET,
+    deleted: frozenset[int] = frozenset(),
 ) -> tuple[list[int], int | None]:
     """Up to `size` matching indices from `start`, and where the next page starts (None when none is left).
 
     It looks one match ahead so that `isLast` is exact, and stops early after `budget` examined issues.
+    Deleted issues match nothing.
     """
     found: list[int] = []
     for examined, index in enumerate(_candidates(org, query, start, stop)):
         if budget is not None and examined >= budget:
             return found, index
-        if query.matches(org, index):
+        if index not in deleted and query.matches(org, index):
             if len(found) == size:
                 return found, index
             found.append(index)
@@ -538,9 +604,10 @@ def _candidates(org: DemoOrganisation, query: Query, start: int, stop: int) -> I
         index = block_end
 
 
-def _count(org: DemoOrganisation, query: Query) -> int:
+def _count(org: DemoOrganisation, query: Query, deleted: frozenset[int] = frozenset()) -> int:
     start, stop = query.scan_range(org)
-    return sum(1 for index in _candidates(org, query, start, stop) if query.matches(org, index))
+    candidates = _candidates(org, query, start, stop)
+    return sum(1 for index in candidates if index not in deleted and query.matches(org, index))
 
 
 def _field_set(value: Any) -> set[str] | None:
@@ -634,12 +701,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         tracker = self.server.tracker
         raw_body = self._read_body()
-        if not tracker.authorised(self.headers.get("Authorization")):
-            self._send(
-                Response(
-                    401, {"errorMessages": [_NOT_AUTHENTICATED]}, {"WWW-Authenticate": 'Basic realm="demo"'}
-                )
-            )
+        refusal = tracker.refusal(urlsplit(self.path).path, self.headers)
+        if refusal is not None:
+            self._send(refusal)
             return
         fault = tracker.fault_for(urlsplit(self.path).path)
         if fault is not None and self._early_fault(fault):

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dlt
@@ -41,6 +41,10 @@ ProgressCallback = Callable[[int, float], None]
 
 # Issues handed to dlt per extracted item (several search pages): fewer, larger Arrow tables.
 EXTRACT_BATCH_ISSUES = 1000
+# Issue ids per item of the scope listing.
+SCOPE_BATCH_IDS = 50_000
+# Source state key: how many issues the last scope listing (or full read) found.
+SCOPE_COUNT_STATE = "issues_in_scope"
 # Search pages fetched ahead of the one being flattened (bounds memory: a page is ~100 issues).
 READ_AHEAD_PAGES = 2
 
@@ -116,15 +120,26 @@ def _search_pages(instance: _Instance, jql: str, page_size: int) -> Iterator[lis
     fields = ",".join(
         [*settings.ISSUE_FIELDS, *([instance.flagged_field_id] if instance.flagged_field_id else [])]
     )
+    return _paged_search(instance, jql, page_size, fields, expand="changelog")
+
+
+def _scope_pages(instance: _Instance, jql: str) -> Iterator[list[str]]:
+    """The ids of every issue `jql` matches now, a page at a time (id-only search: big pages, no fields)."""
+    page_size = settings.SCOPE_PAGE_SIZE_CLOUD if instance.is_cloud else settings.SCOPE_PAGE_SIZE_DATACENTER
+    for issues in _paged_search(instance, jql, page_size, "id", expand=None):
+        yield [str(issue["id"]) for issue in issues if isinstance(issue, dict) and issue.get("id")]
+
+
+def _paged_search(
+    instance: _Instance, jql: str, page_size: int, fields: str, expand: str | None
+) -> Iterator[list[dict[str, Any]]]:
+    """Every page of one search: Cloud's token paging or Data Center's `startAt` paging."""
     if instance.is_cloud:
         token: str | None = None
         while True:
-            params: dict[str, Any] = {
-                "jql": jql,
-                "maxResults": page_size,
-                "fields": fields,
-                "expand": "changelog",
-            }
+            params: dict[str, Any] = {"jql": jql, "maxResults": page_size, "fields": fields}
+            if expand:
+                params["expand"] = expand
             if token:
                 params["nextPageToken"] = token
             page = instance.client.get(settings.CLOUD_SEARCH, **params)
@@ -140,14 +155,10 @@ def _search_pages(instance: _Instance, jql: str, page_size: int) -> Iterator[lis
             token = next_token
     start = 0
     while True:
-        page = instance.client.get(
-            settings.DATACENTER_SEARCH,
-            jql=jql,
-            startAt=start,
-            maxResults=page_size,
-            fields=fields,
-            expand="changelog",
-        )
+        params = {"jql": jql, "startAt": start, "maxResults": page_size, "fields": fields}
+        if expand:
+            params["expand"] = expand
+        page = instance.client.get(settings.DATACENTER_SEARCH, **params)
         issues = page.get("issues") or []
         yield issues
         start += len(issues)
@@ -285,12 +296,73 @@ def text_columns(*names: str) -> dict[str, dict[str, Any]]:
 
 
 @dataclass
+class ScopeListing:
+    """Ids of issues the tracker lists in scope now, for the `issue_scope` table.
+
+    `unchanged_before` is when the listing started, less the overlap window (clock skew between this machine
+    and Jira): an issue missing from the listing has vanished only if Jira last changed it before then, since
+    an issue created or moved in while the listing ran may be missing from it legitimately.
+    """
+
+    issue_ids: list[str]
+    listed_at: datetime
+    unchanged_before: datetime
+
+
+@dataclass
 class IssuePage:
     """One search page with complete changelogs, handed to the `issues` and `changelog_items` tables."""
 
     issues: list[dict[str, Any]]
     instance_url: str
     flagged_field_id: str | None
+    scope: ScopeListing | None = None
+
+
+def scope_table(listing: ScopeListing) -> Any:
+    import pyarrow as pa
+
+    count = len(listing.issue_ids)
+    return pa.table(
+        {
+            "id": pa.array(listing.issue_ids, pa.string()),
+            "listed_at": pa.array([listing.listed_at] * count, pa.timestamp("us")),
+            "unchanged_before": pa.array([listing.unchanged_before] * count, pa.timestamp("us")),
+        }
+    )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _list_scope(jira: _Instance, state: dict[str, Any], config: JiraSettings) -> Iterator[ScopeListing]:
+    """After an incremental read: list the ids of every issue in scope, so deleted and moved issues show.
+
+    A listing that finds nothing where the last one found issues stops the run: lost permissions or a changed
+    project list look exactly like that, and publishing it would empty every metric.
+    """
+    listed_at = _utc_now()
+    unchanged_before = listed_at - timedelta(minutes=config.overlap_minutes)
+    jql = build_jql(config.projects, None, jira.time_zone)
+    batch: list[str] = []
+    total = 0
+    for ids in _scope_pages(jira, jql):
+        batch.extend(ids)
+        total += len(ids)
+        if len(batch) >= SCOPE_BATCH_IDS:
+            yield ScopeListing(batch, listed_at, unchanged_before)
+            batch = []
+    before = int(state.get(SCOPE_COUNT_STATE) or 0)
+    if total == 0 and before:
+        raise JiraError(
+            f"Jira lists no issues in scope ({jql}) although the last refresh found {before}. The API user "
+            "may have lost access, or SOURCES__JIRA__PROJECTS changed. Nothing was published; if the issues "
+            "really are gone, run `vsm refresh --full`."
+        )
+    yield ScopeListing(batch, listed_at, unchanged_before)
+    logger.info("Jira lists %d issues in scope (was %d)", total, before)
+    state[SCOPE_COUNT_STATE] = total
 
 
 @dlt.source(name="raw_jira", max_table_nesting=0)
@@ -343,6 +415,15 @@ def jira_source(
         if cursor:
             since = datetime.fromisoformat(cursor) - timedelta(minutes=config.overlap_minutes)
         jira = instance()
+        run_started = _utc_now()
+
+        def scope(batch: list[dict[str, Any]]) -> ScopeListing | None:
+            """A full read lists the whole scope as it goes; an incremental one lists it afterwards."""
+            if cursor:
+                return None
+            overlap = timedelta(minutes=config.overlap_minutes)
+            return ScopeListing([str(issue["id"]) for issue in batch], run_started, run_started - overlap)
+
         jql = build_jql(config.projects, since, jira.time_zone)
         logger.info("reading Jira issues: %s", jql)
         started, count, newest = time.perf_counter(), 0, None
@@ -369,10 +450,14 @@ def jira_source(
                 progress(count, time.perf_counter() - started)
             batch.extend(issues)
             if len(batch) >= EXTRACT_BATCH_ISSUES:
-                yield IssuePage(batch, instance_url, jira.flagged_field_id)
+                yield IssuePage(batch, instance_url, jira.flagged_field_id, scope(batch))
                 batch, batches = [], batches + 1
         if batch or not batches:  # an empty search still lands (empty) tables
-            yield IssuePage(batch, instance_url, jira.flagged_field_id)
+            yield IssuePage(batch, instance_url, jira.flagged_field_id, scope(batch))
+        if cursor:
+            yield from _list_scope(jira, state, config)
+        else:
+            state[SCOPE_COUNT_STATE] = count
         if newest is not None:
             state["updated_cursor"] = max(newest.isoformat(), cursor or "")
 
@@ -383,8 +468,9 @@ def jira_source(
         primary_key="id",
         columns=naive_utc_columns("resolution_date", "created", "updated"),
     )
-    def issues(page: IssuePage) -> Iterator[Any]:
-        yield issues_table(page.issues, page.instance_url, page.flagged_field_id)
+    def issues(page: IssuePage | ScopeListing) -> Iterator[Any]:
+        if isinstance(page, IssuePage):
+            yield issues_table(page.issues, page.instance_url, page.flagged_field_id)
 
     @dlt.transformer(
         data_from=issue_pages,
@@ -393,8 +479,16 @@ def jira_source(
         primary_key=["issue_id", "history_id", "item_index"],
         columns=naive_utc_columns("created"),
     )
-    def changelog_items(page: IssuePage) -> Iterator[Any]:
-        yield changelog_table(page.issues)
+    def changelog_items(page: IssuePage | ScopeListing) -> Iterator[Any]:
+        if isinstance(page, IssuePage):
+            yield changelog_table(page.issues)
+
+    @dlt.transformer(data_from=issue_pages, name="issue_scope", write_disposition="replace")
+    def issue_scope(page: IssuePage | ScopeListing) -> Iterator[Any]:
+        """The issues in the tracker's scope at this run, replaced every run (see `ScopeListing`)."""
+        listing = page.scope if isinstance(page, IssuePage) else page
+        if listing is not None:
+            yield scope_table(listing)
 
     @dlt.resource(
         name="statuses", write_disposition="merge", primary_key="id", columns=text_columns("scope_project_id")
@@ -450,4 +544,4 @@ def jira_source(
             if not values or page.get("isLast", True):
                 return
 
-    return (issue_pages, issues, changelog_items, statuses, issue_types, projects_resource)
+    return (issue_pages, issues, changelog_items, issue_scope, statuses, issue_types, projects_resource)

@@ -19,6 +19,10 @@ SEARCH_PAGE_SIZE: Final = 100
 BULK_CHANGELOG_ISSUES: Final = 100
 BULK_CHANGELOG_PAGE_SIZE: Final = 1000
 CHANGELOG_PAGE_SIZE: Final = 100
+# The id-only scope listing: Cloud returns up to 5000 issues per page when only ids are requested; Data
+# Center's default `jira.search.views.default.max` is 1000.
+SCOPE_PAGE_SIZE_CLOUD: Final = 5000
+SCOPE_PAGE_SIZE_DATACENTER: Final = 1000
 
 # Issue fields the flow model needs (spec sections 2-4); everything else stays in the tracker.
 ISSUE_FIELDS: Final = (

@@ -77,6 +77,9 @@ create table raw_jira.issue_types (
 create table raw_jira.projects (
     id varchar, key varchar, name varchar, instance_url varchar, _dlt_load_id varchar, _dlt_id varchar
 );
+create table raw_jira.issue_scope (
+    id varchar, listed_at timestamp, unchanged_before timestamp, _dlt_load_id varchar, _dlt_id varchar
+);
 """
 
 

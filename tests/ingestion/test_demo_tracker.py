@@ -349,3 +349,44 @@ def test_a_1m_issue_org_serves_a_page_quickly_without_materialising(session: req
     assert recent.json()["issues"]
     # Memory-light by construction: only the issues actually served (plus a bounded cache) were ever built.
     assert org.plan.cache_info().currsize <= 4096
+
+
+def test_id_only_search_serves_pages_of_5000_ids_without_fields(session: requests.Session) -> None:
+    with DemoTracker(DemoOrganisation(seed=7, issues=6000, anchor=ANCHOR)) as running:
+        page = session.get(
+            f"{running.url}{SEARCH}", params={"jql": ALL, "maxResults": 5000, "fields": "id"}, timeout=30
+        ).json()
+    assert len(page["issues"]) == 5000
+    assert page["isLast"] is False
+    assert page["issues"][0] == {"id": "10000", "key": page["issues"][0]["key"], "fields": {}}
+
+
+def test_a_deleted_issue_is_gone_from_search_and_the_issue_endpoint(
+    org: DemoOrganisation, session: requests.Session
+) -> None:
+    with DemoTracker(org) as running:
+        running.delete(org.key(3))
+        ids = [issue["id"] for issue in _search_all(session, running.url, ALL)]
+        answer = session.get(f"{running.url}/rest/api/3/issue/{org.key(3)}", timeout=10)
+    assert org.issue_id(3) not in ids
+    assert len(ids) == ISSUES - 1
+    assert answer.status_code == 404
+
+
+def test_datacenter_paging_skips_a_deleted_issue_without_losing_or_repeating_others(
+    org: DemoOrganisation, session: requests.Session
+) -> None:
+    with DemoTracker(org, flavor="datacenter") as running:
+        running.delete(org.key(120))
+        issues: list[dict] = []
+        while True:
+            page = session.get(
+                f"{running.url}/rest/api/2/search",
+                params={"jql": ALL, "startAt": len(issues), "maxResults": 100},
+                timeout=10,
+            ).json()
+            issues.extend(page["issues"])
+            if not page["issues"] or len(issues) >= page["total"]:
+                break
+    assert page["total"] == ISSUES - 1
+    assert [issue["id"] for issue in issues] == [org.issue_id(i) for i in range(ISSUES) if i != 120]

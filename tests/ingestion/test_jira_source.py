@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dlt
@@ -261,3 +261,63 @@ def test_rerun_reads_from_the_cursor_minus_overlap_and_merges_without_duplicates
     assert 'updated >= "2026-01-06 16:00"' in jql[1]
     assert connection.execute("select count(*) from raw_jira.issues").fetchone()[0] == 1
     assert connection.execute("select count(*) from raw_jira.changelog_items").fetchone()[0] == 2
+
+
+def scoped_search(issues: list[dict], listed_ids: list[str]):
+    """A search that answers issue reads with `issues` and id-only scope listings with `listed_ids`."""
+
+    def handler(query: dict, _body: object) -> tuple[int, dict, dict]:
+        if query.get("fields") == ["id"]:
+            return 200, {}, {"issues": [{"id": issue_id} for issue_id in listed_ids], "isLast": True}
+        return 200, {}, {"issues": issues, "isLast": True}
+
+    return handler
+
+
+def test_a_full_read_lists_every_issue_it_read_as_in_scope(tmp_path: Path) -> None:
+    with cloud(JiraMock()) as mock:
+        mock.json(
+            "GET", SEARCH, {"issues": [issue("1", "PAY-1", []), issue("2", "PAY-2", [])], "isLast": True}
+        )
+        connection = run(mock, tmp_path)
+        listings = [query for query, _ in mock.calls[("GET", SEARCH)] if query.get("fields") == ["id"]]
+    assert listings == [], "a full read needs no separate listing"
+    assert connection.execute("select list(id order by id) from raw_jira.issue_scope").fetchone()[0] == [
+        "1",
+        "2",
+    ]
+
+
+def test_an_incremental_run_lists_the_whole_scope_by_id_so_vanished_issues_show(tmp_path: Path) -> None:
+    both = [issue("1", "PAY-1", []), issue("2", "PAY-2", [])]
+    with cloud(JiraMock()) as mock:
+        mock.routes[("GET", SEARCH)] = scoped_search(both, ["1", "2"])
+        run(mock, tmp_path, projects="PAY").close()
+        # PAY-2 is deleted in Jira: nothing changed since the cursor, and the listing no longer returns it
+        mock.routes[("GET", SEARCH)] = scoped_search([], ["1"])
+        connection = run(mock, tmp_path, projects="PAY")
+        listing = [query for query, _ in mock.calls[("GET", SEARCH)] if query.get("fields") == ["id"]][-1]
+    assert listing["maxResults"] == ["5000"], "id-only searches use Cloud's biggest page"
+    assert 'project in ("PAY")' in listing["jql"][0]
+    assert 'updated >= "1970-01-01' in listing["jql"][0], "the listing covers the whole scope, not the cursor"
+    assert connection.execute("select list(id) from raw_jira.issue_scope").fetchone()[0] == ["1"]
+    listed_at, unchanged_before = connection.execute(
+        "select max(listed_at), max(unchanged_before) from raw_jira.issue_scope"
+    ).fetchone()
+    assert listed_at - unchanged_before == timedelta(minutes=120), "the cut-off allows the overlap window"
+    # no data is lost: the vanished issue's raw row stays; staging decides what leaves the metrics
+    assert connection.execute("select list(id order by id) from raw_jira.issues").fetchone()[0] == ["1", "2"]
+
+
+def test_a_listing_that_suddenly_finds_nothing_stops_the_run_instead_of_emptying_the_metrics(
+    tmp_path: Path,
+) -> None:
+    with cloud(JiraMock()) as mock:
+        mock.routes[("GET", SEARCH)] = scoped_search([issue("1", "PAY-1", [])], ["1"])
+        run(mock, tmp_path).close()
+        mock.routes[("GET", SEARCH)] = scoped_search([], [])
+        with pytest.raises(Exception, match=r"lists no issues in scope .* last refresh found 1") as failure:
+            run(mock, tmp_path)
+    assert "vsm refresh --full" in str(failure.value)
+    connection = duckdb.connect(str(tmp_path / "raw.duckdb"), read_only=True)
+    assert connection.execute("select list(id) from raw_jira.issue_scope").fetchone()[0] == ["1"]

@@ -6,6 +6,13 @@ issues as (
 
 ),
 
+issues_in_scope as (
+
+    select issue_id from {{ ref('stg_jira__issue_scope') }}
+    where is_in_scope
+
+),
+
 tracker as (
 
     select tracker_values.source
@@ -22,6 +29,7 @@ issues_ranked as (
             order by updated desc, _dlt_load_id desc
         ) as load_rank
     from issues
+    where id in (select issues_in_scope.issue_id from issues_in_scope)
 
 ),
 
