@@ -32,8 +32,10 @@ class Progress:
             line += f" {self.unit}, {rate:,.0f}/s, {elapsed:,.0f} s"
         print(line, file=sys.stderr, flush=True)
 
-    def __call__(self, done: int, elapsed: float) -> None:
+    def __call__(self, done: int, elapsed: float, expected: int | None = None) -> None:
         """The Jira source's progress callback signature."""
+        if self.total is None and expected:
+            self.total = expected
         self.update(done, elapsed)
 
 

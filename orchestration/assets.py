@@ -27,20 +27,33 @@ _SHAPE_PIPELINE = dlt.pipeline(pipeline_name="vsm_jira", destination="duckdb", d
 
 
 class _ProgressLog:
-    """Logs ingestion progress (issues/s) to the run log at most every few seconds."""
+    """Logs ingestion progress (issues/s and, when Jira gives a count, the time left) every few seconds.
+
+    The run log is what `vsm refresh` prints and what the Dagster UI shows for the run.
+    """
 
     def __init__(self, context: AssetExecutionContext, every_seconds: float = 5.0) -> None:
         self._context = context
         self._every = every_seconds
         self._last = 0.0
 
-    def __call__(self, issues: int, elapsed: float) -> None:
+    def __call__(self, issues: int, elapsed: float, expected: int | None = None) -> None:
         now = time.monotonic()
         if now - self._last >= self._every:
             self._last = now
-            self._context.log.info(
-                f"Jira: {issues:,} issues read in {elapsed:.0f} s ({issues / max(elapsed, 1e-9):,.0f}/s)"
-            )
+            self._context.log.info(progress_line(issues, elapsed, expected))
+
+
+def progress_line(issues: int, elapsed: float, expected: int | None) -> str:
+    """`Jira: 12,000 of ~100,000 issues (12%), 4,100/s, about 21 s left` (no total: count and rate only)."""
+    rate = issues / max(elapsed, 1e-9)
+    if not expected or issues > expected:
+        return f"Jira: {issues:,} issues read in {elapsed:.0f} s ({rate:,.0f}/s)"
+    left = (expected - issues) / rate if rate > 0 else float("inf")
+    return (
+        f"Jira: {issues:,} of ~{expected:,} issues ({issues / expected:.0%}) in {elapsed:.0f} s, "
+        f"{rate:,.0f}/s, about {left:,.0f} s left"
+    )
 
 
 @dlt_assets(

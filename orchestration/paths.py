@@ -23,3 +23,15 @@ def dlt_pipelines_dir() -> Path:
 
 def dagster_storage_dir() -> Path:
     return Path(os.environ.get("VSM_DAGSTER_STORAGE") or PROJECT_ROOT / ".dagster")
+
+
+DEFAULT_DUCKDB_MEMORY_LIMIT = "1GB"
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for the warehouse writers (dlt's load, dbt): `VSM_DUCKDB_MEMORY_LIMIT`.
+
+    DuckDB's own default is 80% of RAM, which it keeps once touched; above the limit it spills to a temp
+    folder beside the run's working copy instead.
+    """
+    return os.environ.get("VSM_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT

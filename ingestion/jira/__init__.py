@@ -37,7 +37,8 @@ __all__ = ["JiraAuthError", "JiraError", "JiraSettings", "jira_source"]
 
 logger = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[int, float], None]
+# (issues read, seconds elapsed, issues the search is expected to return or None when Jira cannot say)
+ProgressCallback = Callable[[int, float, int | None], None]
 
 # Issues handed to dlt per extracted item (several search pages): fewer, larger Arrow tables.
 EXTRACT_BATCH_ISSUES = 1000
@@ -121,6 +122,25 @@ def _search_pages(instance: _Instance, jql: str, page_size: int) -> Iterator[lis
         [*settings.ISSUE_FIELDS, *([instance.flagged_field_id] if instance.flagged_field_id else [])]
     )
     return _paged_search(instance, jql, page_size, fields, expand="changelog")
+
+
+def expected_count(instance: _Instance, jql: str) -> int | None:
+    """How many issues `jql` will return, for progress: Cloud's approximate count, Data Center's total.
+
+    Only a hint: None when the instance cannot say (an older Cloud without the endpoint answers 404).
+    """
+    bounded = jql.split(" ORDER BY ")[0]
+    try:
+        if instance.is_cloud:
+            answer = instance.client.post(settings.CLOUD_APPROXIMATE_COUNT, {"jql": bounded})
+            count = answer.get("count") if isinstance(answer, dict) else None
+        else:
+            answer = instance.client.get(settings.DATACENTER_SEARCH, jql=bounded, maxResults=0, fields="id")
+            count = answer.get("total") if isinstance(answer, dict) else None
+    except JiraError as error:
+        logger.info("no issue count for progress: %s", error)
+        return None
+    return int(count) if isinstance(count, int | float) else None
 
 
 def _scope_pages(instance: _Instance, jql: str) -> Iterator[list[str]]:
@@ -426,6 +446,7 @@ def jira_source(
 
         jql = build_jql(config.projects, since, jira.time_zone)
         logger.info("reading Jira issues: %s", jql)
+        expected = expected_count(jira, jql) if progress else None
         started, count, newest = time.perf_counter(), 0, None
         # Several search pages go to dlt as one item: dlt's per-item work (schema inference and validation
         # of each Arrow table) cost more than flattening a 100-issue page. Bounded, so memory stays flat.
@@ -447,7 +468,7 @@ def jira_source(
                     newest = updated
             count += len(issues)
             if progress:
-                progress(count, time.perf_counter() - started)
+                progress(count, time.perf_counter() - started, expected)
             batch.extend(issues)
             if len(batch) >= EXTRACT_BATCH_ISSUES:
                 yield IssuePage(batch, instance_url, jira.flagged_field_id, scope(batch))

@@ -5,6 +5,7 @@ from typing import Final
 CLOUD_SEARCH: Final = "/rest/api/3/search/jql"
 DATACENTER_SEARCH: Final = "/rest/api/2/search"
 CLOUD_BULK_CHANGELOG: Final = "/rest/api/3/changelog/bulkfetch"
+CLOUD_APPROXIMATE_COUNT: Final = "/rest/api/3/search/approximate-count"
 ISSUE_CHANGELOG: Final = "/rest/api/{api}/issue/{issue_id}/changelog"
 SERVER_INFO: Final = "/rest/api/{api}/serverInfo"
 MYSELF: Final = "/rest/api/{api}/myself"

@@ -321,3 +321,29 @@ def test_a_listing_that_suddenly_finds_nothing_stops_the_run_instead_of_emptying
     assert "vsm refresh --full" in str(failure.value)
     connection = duckdb.connect(str(tmp_path / "raw.duckdb"), read_only=True)
     assert connection.execute("select list(id) from raw_jira.issue_scope").fetchone()[0] == ["1"]
+
+
+def test_progress_reports_issues_read_against_jiras_approximate_count(tmp_path: Path) -> None:
+    reports: list[tuple[int, int | None]] = []
+    with cloud(JiraMock()) as mock:
+        mock.json("POST", "/rest/api/3/search/approximate-count", {"count": 3})
+        mock.sequence(
+            "GET",
+            SEARCH,
+            [
+                (200, {}, {"issues": [issue("1", "PAY-1", [])], "nextPageToken": "t2", "isLast": False}),
+                (200, {}, {"issues": [issue("2", "PAY-2", []), issue("3", "PAY-3", [])], "isLast": True}),
+            ],
+        )
+        run(mock, tmp_path, progress=lambda done, _elapsed, expected: reports.append((done, expected)))
+        counted = mock.calls[("POST", "/rest/api/3/search/approximate-count")]
+    assert reports == [(1, 3), (3, 3)]
+    assert "ORDER BY" not in counted[0][1]["jql"], "the count takes the bounded JQL without its ordering"
+
+
+def test_progress_without_a_count_endpoint_still_reports_issues_read(tmp_path: Path) -> None:
+    reports: list[tuple[int, int | None]] = []
+    with cloud(JiraMock()) as mock:
+        mock.json("GET", SEARCH, {"issues": [issue("1", "PAY-1", [])], "isLast": True})
+        run(mock, tmp_path, progress=lambda done, _elapsed, expected: reports.append((done, expected)))
+    assert reports == [(1, None)]
