@@ -26,8 +26,9 @@ import orjson
 
 from ingestion.demo import DEMO_API_TOKEN, DEMO_EMAIL, DemoOrganisation, DemoTracker
 from ingestion.demo.server import encode_page_token
-from ingestion.jira import _complete_changelogs as complete_changelogs
-from ingestion.jira import _Instance, build_jql, settings
+from ingestion.jira import settings
+from ingestion.jira.pages import _complete_changelogs as complete_changelogs
+from ingestion.jira.pages import _Instance, build_jql
 
 from .env import SEED
 from .progress import Progress

@@ -81,10 +81,10 @@ def ingest_naive_dlt(url: str, issues: int, work: str) -> dict[str, Any]:
     """The baseline: the same pages' raw issue dicts (complete changelog) with dlt's default nesting."""
     import dlt
 
-    from ingestion.jira import JiraSettings, build_jql, connect
-    from ingestion.jira import _complete_changelogs as complete_changelogs
-    from ingestion.jira import _merge_histories as merge_histories
-    from ingestion.jira import _search_pages as search_pages
+    from ingestion.jira.pages import JiraSettings, build_jql, connect
+    from ingestion.jira.pages import _complete_changelogs as complete_changelogs
+    from ingestion.jira.pages import _merge_histories as merge_histories
+    from ingestion.jira.pages import _search_pages as search_pages
 
     from .progress import Progress
     from .replay import CREDENTIALS

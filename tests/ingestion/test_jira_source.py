@@ -337,7 +337,7 @@ def test_progress_reports_issues_read_against_jiras_approximate_count(tmp_path: 
         )
         run(mock, tmp_path, progress=lambda done, _elapsed, expected: reports.append((done, expected)))
         counted = mock.calls[("POST", "/rest/api/3/search/approximate-count")]
-    assert reports == [(1, 3), (3, 3)]
+    assert reports == [(3, 3)], "one report per flattened batch (up to 1,000 issues)"
     assert "ORDER BY" not in counted[0][1]["jql"], "the count takes the bounded JQL without its ordering"
 
 
@@ -347,3 +347,53 @@ def test_progress_without_a_count_endpoint_still_reports_issues_read(tmp_path: P
         mock.json("GET", SEARCH, {"issues": [issue("1", "PAY-1", [])], "isLast": True})
         run(mock, tmp_path, progress=lambda done, _elapsed, expected: reports.append((done, expected)))
     assert reports == [(1, None)]
+
+
+def test_the_reader_process_lands_exactly_what_an_in_process_read_lands(tmp_path: Path) -> None:
+    pages = [
+        (
+            200,
+            {},
+            {"issues": [issue("1", "PAY-1", status_histories(3))], "nextPageToken": "t2", "isLast": False},
+        ),
+        (200, {}, {"issues": [issue("2", "PAY-2", status_histories(2, 2000))], "isLast": True}),
+    ]
+    landed = []
+    for reader_process in (True, False):
+        with cloud(JiraMock()) as mock:
+            mock.sequence("GET", SEARCH, pages)
+            connection = run(
+                mock,
+                tmp_path / str(reader_process),
+                reader_process=reader_process,
+                browse_url="https://jira.test",
+            )
+        landed.append(
+            {
+                table: connection.execute(f"select * from raw_jira.{table} order by all").fetchall()
+                for table in ("issues", "changelog_items")
+            }
+        )
+        connection.close()
+    assert landed[0] == landed[1]
+    assert len(landed[0]["changelog_items"]) == 5
+
+
+def test_a_reader_process_that_dies_fails_the_run_instead_of_landing_a_short_read(tmp_path: Path) -> None:
+    import multiprocessing
+
+    def search(query: dict, _body: object) -> tuple[int, dict, dict]:
+        if query.get("nextPageToken"):
+            for child in multiprocessing.active_children():
+                child.kill()  # the reader is killed (out of memory, an operator) while it waits for page 2
+        return 200, {}, {"issues": [issue("1", "PAY-1", [])], "nextPageToken": "t2", "isLast": False}
+
+    with cloud(JiraMock()) as mock:
+        mock.routes[("GET", SEARCH)] = search
+        with pytest.raises(Exception, match="reader process stopped unexpectedly"):
+            run(mock, tmp_path)
+    with duckdb.connect(str(tmp_path / "raw.duckdb")) as connection:
+        tables = connection.execute(
+            "select count(*) from information_schema.tables where table_name = 'issues'"
+        ).fetchone()[0]
+    assert tables == 0, "nothing of the interrupted read was loaded"

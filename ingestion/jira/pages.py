@@ -1,0 +1,439 @@
+"""Reading Jira: connecting, paging searches, completing changelogs, and flattening pages into Arrow tables.
+
+`read_batches` runs the whole read (HTTP, JSON decoding, changelog completion, flattening) in a reader
+process by default, so that it overlaps dlt's writing in the main process instead of sharing one GIL with
+it. Batches cross the process boundary as Arrow tables; the reader's log records and errors follow them.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+import requests
+
+from . import settings
+from .helpers import (
+    JiraAuthError,
+    JiraClient,
+    JiraError,
+    changelog_table,
+    format_jql_datetime,
+    issues_table,
+    parse_jira_timestamp,
+)
+
+logger = logging.getLogger(__name__)
+
+# Search pages fetched ahead of the one being flattened (bounds memory: a page is ~100 issues).
+READ_AHEAD_PAGES = 2
+# Issues per flattened batch handed to dlt (several search pages): fewer, larger Arrow tables.
+EXTRACT_BATCH_ISSUES = 1000
+# Flattened batches the reader process may be ahead of dlt (bounds memory: a batch is a few MB).
+PROCESS_QUEUE_BATCHES = 3
+
+
+@dataclass(frozen=True)
+class JiraSettings:
+    """Where and how to read one Jira instance. Built from dlt config (`SOURCES__JIRA__*`)."""
+
+    base_url: str
+    email: str | None = None
+    api_token: str | None = None
+    personal_access_token: str | None = None
+    projects: tuple[str, ...] = ()
+    deployment: str = "auto"
+    overlap_minutes: int = settings.DEFAULT_OVERLAP_MINUTES
+    page_size: int = settings.SEARCH_PAGE_SIZE
+    request_timeout: float = settings.REQUEST_TIMEOUT_SECONDS
+
+    def client(self) -> JiraClient:
+        return JiraClient(
+            base_url=self.base_url,
+            email=self.email,
+            api_token=self.api_token,
+            personal_access_token=self.personal_access_token,
+            timeout=self.request_timeout,
+        )
+
+
+@dataclass
+class _Instance:
+    """What the source learns from the instance once per run."""
+
+    client: JiraClient
+    api: str
+    is_cloud: bool
+    time_zone: str | None
+    flagged_field_id: str | None
+
+
+def connect(config: JiraSettings) -> _Instance:
+    """Check the credentials and learn the deployment type, the user's zone and the Flagged field id."""
+    client = config.client()
+    deployment = config.deployment.lower()
+    if deployment not in {"auto", "cloud", "datacenter", "server"}:
+        raise JiraError(f"SOURCES__JIRA__DEPLOYMENT is {config.deployment!r}: use auto, cloud or datacenter.")
+    if deployment == "auto":
+        info = client.get(settings.SERVER_INFO.format(api="2"))
+        is_cloud = str(info.get("deploymentType", "")).lower() == "cloud"
+    else:
+        is_cloud = deployment == "cloud"
+    api = "3" if is_cloud else "2"
+    myself = client.get(settings.MYSELF.format(api=api))
+    fields = client.get(settings.FIELDS.format(api=api))
+    flagged = next(
+        (f.get("id") for f in fields if f.get("name") == settings.FLAGGED_FIELD_NAME and f.get("id")), None
+    )
+    return _Instance(client, api, is_cloud, myself.get("timeZone"), flagged)
+
+
+def build_jql(projects: Sequence[str], updated_since: datetime | None, time_zone: str | None) -> str:
+    """Bounded JQL: the projects in scope, issues updated since the cursor, in a stable order."""
+    clauses = []
+    if projects:
+        quoted = ", ".join(f'"{key}"' for key in projects)
+        clauses.append(f"project in ({quoted})")
+    since = updated_since or datetime(1970, 1, 1)
+    clauses.append(f'updated >= "{format_jql_datetime(since, time_zone)}"')
+    return " AND ".join(clauses) + " ORDER BY key ASC"
+
+
+def _search_pages(instance: _Instance, jql: str, page_size: int) -> Iterator[list[dict[str, Any]]]:
+    """Pages of issues, each with whatever changelog the search embedded."""
+    fields = ",".join(
+        [*settings.ISSUE_FIELDS, *([instance.flagged_field_id] if instance.flagged_field_id else [])]
+    )
+    return _paged_search(instance, jql, page_size, fields, expand="changelog")
+
+
+def expected_count(instance: _Instance, jql: str) -> int | None:
+    """How many issues `jql` will return, for progress: Cloud's approximate count, Data Center's total.
+
+    Only a hint: None when the instance cannot say (an older Cloud without the endpoint answers 404).
+    """
+    bounded = jql.split(" ORDER BY ")[0]
+    try:
+        if instance.is_cloud:
+            answer = instance.client.post(settings.CLOUD_APPROXIMATE_COUNT, {"jql": bounded})
+            count = answer.get("count") if isinstance(answer, dict) else None
+        else:
+            answer = instance.client.get(settings.DATACENTER_SEARCH, jql=bounded, maxResults=0, fields="id")
+            count = answer.get("total") if isinstance(answer, dict) else None
+    except JiraError as error:
+        logger.info("no issue count for progress: %s", error)
+        return None
+    return int(count) if isinstance(count, int | float) else None
+
+
+def _scope_pages(instance: _Instance, jql: str) -> Iterator[list[str]]:
+    """The ids of every issue `jql` matches now, a page at a time (id-only search: big pages, no fields)."""
+    page_size = settings.SCOPE_PAGE_SIZE_CLOUD if instance.is_cloud else settings.SCOPE_PAGE_SIZE_DATACENTER
+    for issues in _paged_search(instance, jql, page_size, "id", expand=None):
+        yield [str(issue["id"]) for issue in issues if isinstance(issue, dict) and issue.get("id")]
+
+
+def _paged_search(
+    instance: _Instance, jql: str, page_size: int, fields: str, expand: str | None
+) -> Iterator[list[dict[str, Any]]]:
+    """Every page of one search: Cloud's token paging or Data Center's `startAt` paging."""
+    if instance.is_cloud:
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"jql": jql, "maxResults": page_size, "fields": fields}
+            if expand:
+                params["expand"] = expand
+            if token:
+                params["nextPageToken"] = token
+            page = instance.client.get(settings.CLOUD_SEARCH, **params)
+            yield page.get("issues") or []
+            next_token = page.get("nextPageToken")
+            if page.get("isLast", not next_token) or not next_token:
+                return
+            if next_token == token:
+                raise JiraError(
+                    "Jira's search returned the page token it was given, so paging would never advance; "
+                    "stopped to avoid an incomplete load. Nothing was published: rerun `vsm refresh`."
+                )
+            token = next_token
+    start = 0
+    while True:
+        params = {"jql": jql, "startAt": start, "maxResults": page_size, "fields": fields}
+        if expand:
+            params["expand"] = expand
+        page = instance.client.get(settings.DATACENTER_SEARCH, **params)
+        issues = page.get("issues") or []
+        yield issues
+        start += len(issues)
+        if not issues or start >= int(page.get("total", 0)):
+            return
+
+
+def _completed_pages(
+    instance: _Instance, jql: str, page_size: int
+) -> Iterator[tuple[list[dict[str, Any]], int, dict[str, list[dict]]]]:
+    """Search pages with the issue-less results dropped (and counted) and the partial changelogs fetched."""
+    for page_issues in _search_pages(instance, jql, page_size):
+        issues = [issue for issue in page_issues if isinstance(issue, dict) and issue.get("id") is not None]
+        yield issues, len(page_issues) - len(issues), _complete_changelogs(instance, issues)
+
+
+_END = object()
+
+
+def _read_ahead(pages: Iterator[Any], depth: int = READ_AHEAD_PAGES) -> Iterator[Any]:
+    """`pages`, produced by a background thread that stays up to `depth` pages ahead of the consumer.
+
+    Token paging is sequential, but the next request can leave as soon as a page is decoded: while dlt
+    flattens and writes page N, page N+1 is on the wire (the thread mostly waits on the socket, without the
+    GIL). An error in the thread is raised here, in order; closing this generator stops the thread.
+    """
+    buffer: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stopped = threading.Event()
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                while not stopped.is_set():
+                    try:
+                        buffer.put((page, None), timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stopped.is_set():
+                    return
+            item: tuple[Any, BaseException | None] = (_END, None)
+        except BaseException as error:  # handed to the consumer, which raises it
+            item = (_END, error)
+        while not stopped.is_set():
+            try:
+                buffer.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    thread = threading.Thread(target=produce, name="jira-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            page, error = buffer.get()
+            if error is not None:
+                raise error
+            if page is _END:
+                return
+            yield page
+    finally:
+        stopped.set()
+        close = getattr(pages, "close", None)
+        thread.join(timeout=5)
+        if close is not None and not thread.is_alive():
+            close()
+
+
+def _complete_changelogs(instance: _Instance, issues: list[dict[str, Any]]) -> dict[str, list[dict]]:
+    """All histories of every issue whose embedded changelog is partial, keyed by issue id."""
+    partial = [
+        str(issue["id"])
+        for issue in issues
+        if int((issue.get("changelog") or {}).get("total", 0) or 0)
+        > len((issue.get("changelog") or {}).get("histories") or [])
+    ]
+    if not partial:
+        return {}
+    if instance.is_cloud:
+        try:
+            return _bulk_changelogs(instance, partial)
+        except JiraError as error:
+            if "answered 404" not in str(error):
+                raise
+            logger.info("bulk changelog endpoint unavailable; paging changelogs issue by issue")
+    return {issue_id: list(_paged_changelog(instance, issue_id)) for issue_id in partial}
+
+
+def _bulk_changelogs(instance: _Instance, issue_ids: list[str]) -> dict[str, list[dict]]:
+    histories: dict[str, list[dict]] = {issue_id: [] for issue_id in issue_ids}
+    for start in range(0, len(issue_ids), settings.BULK_CHANGELOG_ISSUES):
+        batch = issue_ids[start : start + settings.BULK_CHANGELOG_ISSUES]
+        token: str | None = None
+        while True:
+            body: dict[str, Any] = {"issueIdsOrKeys": batch, "maxResults": settings.BULK_CHANGELOG_PAGE_SIZE}
+            if token:
+                body["nextPageToken"] = token
+            page = instance.client.post(settings.CLOUD_BULK_CHANGELOG, body)
+            for log in page.get("issueChangeLogs") or []:
+                histories.setdefault(str(log.get("issueId")), []).extend(log.get("changeHistories") or [])
+            token = page.get("nextPageToken")
+            if not token:
+                break
+    return histories
+
+
+def _paged_changelog(instance: _Instance, issue_id: str) -> Iterator[dict]:
+    start = 0
+    path = settings.ISSUE_CHANGELOG.format(api=instance.api, issue_id=issue_id)
+    while True:
+        page = instance.client.get(path, startAt=start, maxResults=settings.CHANGELOG_PAGE_SIZE)
+        values = page.get("values") or []
+        yield from values
+        start += len(values)
+        if not values or page.get("isLast", start >= int(page.get("total", 0))):
+            return
+
+
+def _merge_histories(embedded: list[dict], fetched: list[dict]) -> list[dict]:
+    """Embedded and fetched histories, each history id once (order is settled later, in SQL)."""
+    by_id: dict[str, dict] = {str(h.get("id")): h for h in embedded}
+    for history in fetched:
+        by_id[str(history.get("id"))] = history
+    return list(by_id.values())
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """One search to read and flatten: everything a reader needs, picklable for the reader process."""
+
+    config: JiraSettings
+    api: str
+    is_cloud: bool
+    time_zone: str | None
+    flagged_field_id: str | None
+    jql: str
+    instance_url: str
+
+    @classmethod
+    def of(cls, instance: _Instance, config: JiraSettings, jql: str, instance_url: str) -> ReadPlan:
+        flagged = instance.flagged_field_id
+        return cls(config, instance.api, instance.is_cloud, instance.time_zone, flagged, jql, instance_url)
+
+    def instance(self) -> _Instance:
+        return _Instance(self.config.client(), self.api, self.is_cloud, self.time_zone, self.flagged_field_id)
+
+
+@dataclass
+class FlatBatch:
+    """Up to `EXTRACT_BATCH_ISSUES` issues with complete changelogs, flattened for the raw tables."""
+
+    issues: pa.Table
+    changelog: pa.Table
+    issue_ids: list[str]
+    read: int  # issues read so far by this search, this batch included
+    newest_updated: datetime | None  # the newest `updated` in this batch (naive UTC)
+
+
+def flat_batches(plan: ReadPlan) -> Iterator[FlatBatch]:
+    """Read the plan's search page by page, flattened in batches (an empty search: one empty batch)."""
+    instance = plan.instance()
+    # The read-ahead thread gets its own HTTP session: the caller may use the instance's meanwhile.
+    reader = replace(instance, client=replace(instance.client, session=requests.Session()))
+    batch: list[dict[str, Any]] = []
+    newest: datetime | None = None
+    read, batches = 0, 0
+    for issues, skipped, fetched in _read_ahead(_completed_pages(reader, plan.jql, plan.config.page_size)):
+        if skipped:
+            logger.warning("skipped %d search results without an issue id", skipped)
+        for issue in issues:
+            more = fetched.get(str(issue.get("id")))
+            if more is not None:
+                changelog = dict(issue.get("changelog") or {})
+                changelog["histories"] = _merge_histories(changelog.get("histories") or [], more)
+                issue["changelog"] = changelog
+            updated = parse_jira_timestamp((issue.get("fields") or {}).get("updated"))
+            if updated is not None and (newest is None or updated > newest):
+                newest = updated
+        read += len(issues)
+        batch.extend(issues)
+        if len(batch) >= EXTRACT_BATCH_ISSUES:
+            yield _flatten(batch, plan, read, newest)
+            batch, newest, batches = [], None, batches + 1
+    if batch or not batches:
+        yield _flatten(batch, plan, read, newest)
+
+
+def _flatten(batch: list[dict[str, Any]], plan: ReadPlan, read: int, newest: datetime | None) -> FlatBatch:
+    return FlatBatch(
+        issues=issues_table(batch, plan.instance_url, plan.flagged_field_id),
+        changelog=changelog_table(batch),
+        issue_ids=[str(issue["id"]) for issue in batch],
+        read=read,
+        newest_updated=newest,
+    )
+
+
+def read_batches(plan: ReadPlan, separate_process: bool = True) -> Iterator[FlatBatch]:
+    """`flat_batches(plan)`, computed in a reader process (default) or in this one.
+
+    The reader's errors are raised here with their message (a `JiraError` stays one); a reader that dies
+    (killed, out of memory) is an error too, never a silently short read. Closing the iterator stops it.
+    """
+    if not separate_process:
+        yield from flat_batches(plan)
+        return
+    context = multiprocessing.get_context("spawn")
+    channel = context.Queue(maxsize=PROCESS_QUEUE_BATCHES)
+    worker = context.Process(target=_reader_main, args=(plan, channel), name="jira-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            try:
+                kind, payload = channel.get(timeout=1.0)
+            except queue.Empty:
+                if not worker.is_alive():
+                    raise JiraError(
+                        f"the Jira reader process stopped unexpectedly (exit code {worker.exitcode}); "
+                        "nothing was published: rerun `vsm refresh`."
+                    ) from None
+                continue
+            if kind == "batch":
+                yield payload
+            elif kind == "log":
+                level, message = payload
+                logger.log(level, "%s", message)
+            elif kind == "error":
+                is_auth, is_jira, message = payload
+                raise (JiraAuthError if is_auth else JiraError if is_jira else RuntimeError)(message)
+            else:
+                return
+    finally:
+        if worker.is_alive():
+            worker.terminate()
+        worker.join(timeout=10)
+        channel.close()
+
+
+class _ChannelLogHandler(logging.Handler):
+    """Sends the reader process's log records to the main process, which logs them as its own."""
+
+    def __init__(self, channel: Any) -> None:
+        super().__init__(logging.INFO)
+        self._channel = channel
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._channel.put(("log", (record.levelno, record.getMessage())))
+        except Exception:
+            self.handleError(record)
+
+
+def _reader_main(plan: ReadPlan, channel: Any) -> None:
+    """The reader process: every batch of the plan, then "end"; or the error that stopped it."""
+    package = logging.getLogger("ingestion")
+    package.addHandler(_ChannelLogHandler(channel))
+    package.setLevel(logging.INFO)
+    package.propagate = False
+    try:
+        for batch in flat_batches(plan):
+            channel.put(("batch", batch))
+        channel.put(("end", None))
+    except BaseException as error:  # reported to the main process, which raises it
+        message = str(error) if isinstance(error, JiraError) else f"{type(error).__name__}: {error}"
+        channel.put(("error", (isinstance(error, JiraAuthError), isinstance(error, JiraError), message)))
+    finally:
+        channel.close()
+        channel.join_thread()
