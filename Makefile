@@ -60,9 +60,16 @@ ui: $(STAMP)
 	@mkdir -p $(VSM_DAGSTER_STORAGE)
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
-## make docs: build and serve the dbt docs on 127.0.0.1.
+## make docs: build the dbt docs from a copy of the published warehouse (BI readers are never blocked) and
+## serve them on 127.0.0.1.
+DOCS_DIR := $(dir $(VSM_WAREHOUSE)).docs
 docs: $(STAMP)
-	cd dbt_project && $(BIN)/dbt docs generate --profiles-dir . && $(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080 --no-browser
+	@test -f "$(VSM_WAREHOUSE)" || { echo "no warehouse at $(VSM_WAREHOUSE): run make run first"; exit 1; }
+	@mkdir -p "$(DOCS_DIR)" && cp "$(VSM_WAREHOUSE)" "$(DOCS_DIR)/vsm.duckdb"
+	cd dbt_project && VSM_WAREHOUSE="$(DOCS_DIR)/vsm.duckdb" $(BIN)/dbt docs generate --profiles-dir . \
+		--target-path "$(DOCS_DIR)/target" --quiet
+	cd dbt_project && $(BIN)/dbt docs serve --profiles-dir . --target-path "$(DOCS_DIR)/target" \
+		--host 127.0.0.1 --port 8080 --no-browser
 
 ## make bench: the benchmarks under bench/ (not part of make test); writes bench/RESULTS.md.
 bench: $(STAMP)
