@@ -11,11 +11,13 @@ Blocking follows the spec: a finding never stops the run unless it is an error o
   item, not a model invariant) and `stale_source` (on the raw issues, upstream of dbt) are not blocking.
 - The Great Expectations suites (`great_expectations_raw_suite`, `great_expectations_staging_suite`) are
   blocking: a duplicate or null key is a model invariant, an ERROR that stops publication; any other failed
-  expectation is a WARN.
+  expectation is a WARN. They judge the rows of the run's own loads (every row on `--full`), see
+  `orchestration.expectations`.
 """
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -32,7 +34,7 @@ from dagster import (
 )
 
 from . import expectations
-from .resources import WarehouseResource
+from .resources import WarehouseResource, normalise_as_of
 
 DQ_FINDINGS = AssetKey(["marts", "dq_findings"])
 FCT_FLOW_ITEMS = AssetKey(["marts", "fct_flow_items"])
@@ -228,6 +230,7 @@ def suite_result(outcome: expectations.SuiteOutcome) -> AssetCheckResult:
         "evaluated_expectations": MetadataValue.int(outcome.evaluated),
         "failed_expectations": MetadataValue.int(len(outcome.failed)),
         "relations": MetadataValue.text(", ".join(outcome.relations)),
+        "rows_judged": MetadataValue.text(outcome.scope),
         "failures": MetadataValue.json([failure.as_metadata() for failure in outcome.failed]),
     }
     if outcome.data_docs_index is not None:
@@ -245,9 +248,17 @@ def suite_result(outcome: expectations.SuiteOutcome) -> AssetCheckResult:
     )
 
 
-def run_suite_on(warehouse_file: Path, suite: expectations.Suite, docs: Path | None) -> AssetCheckResult:
-    with duckdb.connect(str(warehouse_file), read_only=True) as connection:
-        return suite_result(expectations.run_suite(suite, connection, docs))
+def run_suite_on(warehouse: WarehouseResource, suite: expectations.Suite) -> AssetCheckResult:
+    """Run `suite` on the run's working copy: every row on a full refresh, else the rows of its loads."""
+    working_copy = warehouse.working_copy().path
+    scope = (
+        expectations.EVERY_ROW
+        if warehouse.full_refresh
+        else expectations.scope_of_run(working_copy, warehouse.published_path())
+    )
+    as_of = datetime.fromisoformat(normalise_as_of(warehouse.as_of)) if warehouse.as_of else None
+    outcome = expectations.run_suite(suite, working_copy, data_docs_dir(warehouse), scope=scope, as_of=as_of)
+    return suite_result(outcome)
 
 
 @asset_check(
@@ -257,13 +268,14 @@ def run_suite_on(warehouse_file: Path, suite: expectations.Suite, docs: Path | N
     blocking=True,
     compute_kind="great_expectations",
     description=(
-        "Great Expectations over the landed raw tables (issues, changelog items, statuses): ids and "
-        "timestamps present and parseable, known status categories, unique keys. A duplicate or null key is "
+        "Great Expectations over the landed raw tables (issues, changelog items, statuses), evaluated in "
+        "DuckDB on the rows this run loaded (every row on a full refresh): ids present, timestamps in a sane "
+        "range, known status categories, keys unique against the whole table. A duplicate or null key is "
         "an ERROR that stops publication; other failures are WARN. Data Docs: <warehouse dir>/data_docs/."
     ),
 )
 def great_expectations_raw_suite(warehouse: WarehouseResource) -> AssetCheckResult:
-    return run_suite_on(warehouse.working_copy().path, expectations.RAW_SUITE, data_docs_dir(warehouse))
+    return run_suite_on(warehouse, expectations.RAW_SUITE)
 
 
 @asset_check(
@@ -273,13 +285,14 @@ def great_expectations_raw_suite(warehouse: WarehouseResource) -> AssetCheckResu
     blocking=True,
     compute_kind="great_expectations",
     description=(
-        "Great Expectations over the staged Jira issues and status changes: unique, non-null issue_id and "
-        "change_id, timestamps present and parseable, known status categories. A duplicate or null key is "
-        "an ERROR that stops publication; other failures are WARN. Data Docs: <warehouse dir>/data_docs/."
+        "Great Expectations over the staged Jira issues and status changes of the issues this run loaded "
+        "(every row on a full refresh), evaluated in DuckDB: unique, non-null issue_id and change_id, "
+        "timestamps in a sane range, known status categories. A duplicate or null key is an ERROR that "
+        "stops publication; other failures are WARN. Data Docs: <warehouse dir>/data_docs/."
     ),
 )
 def great_expectations_staging_suite(warehouse: WarehouseResource) -> AssetCheckResult:
-    return run_suite_on(warehouse.working_copy().path, expectations.STAGING_SUITE, data_docs_dir(warehouse))
+    return run_suite_on(warehouse, expectations.STAGING_SUITE)
 
 
 dq_asset_checks: list[AssetChecksDefinition] = [

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -34,7 +36,7 @@ from orchestration.checks import (
     great_expectations_raw_suite,
 )
 from orchestration.resources import TrackerResource, WarehouseResource
-from tests.dbt.crafted_warehouse import crafted_warehouse, land_raw_tables
+from tests.dbt.crafted_warehouse import AS_OF, LOAD_ID, crafted_warehouse, land_raw_tables
 
 PUBLISHED = AssetKey(["warehouse", "published"])
 DEMO_AS_OF = "2026-06-30T12:00:00Z"
@@ -172,84 +174,283 @@ def test_findings_checks_run_through_dagster_on_the_runs_working_copy(crafted: P
 # --- Great Expectations --------------------------------------------------------------------------------
 
 
+NEW_LOAD = "1767312000.0"  # a day after the crafted organisation's load (LOAD_ID)
+CLEAN_AS_OF = datetime.fromisoformat(AS_OF)
+
+
 @pytest.fixture
-def raw_connection() -> Iterator[duckdb.DuckDBPyConnection]:
-    with duckdb.connect() as connection:
+def raw_file(tmp_path: Path) -> Path:
+    """The crafted organisation's raw tables, landed by one load, in a warehouse file."""
+    path = tmp_path / "vsm.duckdb"
+    with duckdb.connect(str(path)) as connection:
         land_raw_tables(connection)
-        yield connection
+        connection.execute("create table raw_jira._dlt_loads (load_id varchar, status bigint)")
+        connection.execute("insert into raw_jira._dlt_loads values (?, 0)", [LOAD_ID])
+    return path
+
+
+def execute(path: Path, *statements: str) -> None:
+    with duckdb.connect(str(path)) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def land_next_load(published: Path, working_copy: Path, *statements: str) -> None:
+    """The next run's working copy: the published file plus load NEW_LOAD made of `statements`.
+
+    In the statements, `{load}` stands for the new load's id (quoted).
+    """
+    shutil.copy2(published, working_copy)
+    load = f"'{NEW_LOAD}'"
+    execute(
+        working_copy,
+        f"insert into raw_jira._dlt_loads values ({load}, 0)",
+        *(statement.format(load=load) for statement in statements),
+    )
+
+
+def raw_outcome(path: Path, scope: expectations.Scope = expectations.EVERY_ROW) -> expectations.SuiteOutcome:
+    return expectations.run_suite(expectations.RAW_SUITE, path, scope=scope, as_of=CLEAN_AS_OF)
 
 
 def test_the_raw_suite_passes_on_clean_landed_data_and_writes_data_docs(
     crafted: Path, tmp_path: Path
 ) -> None:
-    with duckdb.connect(str(crafted), read_only=True) as connection:
-        raw = expectations.run_suite(expectations.RAW_SUITE, connection, tmp_path / "data_docs")
-        staged = expectations.run_suite(expectations.STAGING_SUITE, connection)
+    raw = expectations.run_suite(expectations.RAW_SUITE, crafted, tmp_path / "data_docs", as_of=CLEAN_AS_OF)
+    staged = expectations.run_suite(expectations.STAGING_SUITE, crafted, as_of=CLEAN_AS_OF)
     assert raw.passed, expectations.summarise(raw.failed)
     assert staged.passed, expectations.summarise(staged.failed)
+    assert (raw.evaluated, staged.evaluated) == (23, 12)
     assert raw.data_docs_index == tmp_path / "data_docs" / "index.html"
     assert "raw_jira.issues" in raw.data_docs_index.read_text()
 
 
-def test_a_duplicate_issue_id_is_a_key_failure(raw_connection: duckdb.DuckDBPyConnection) -> None:
-    raw_connection.execute("insert into raw_jira.issues select * from raw_jira.issues limit 1")
-    outcome = expectations.run_suite(expectations.RAW_SUITE, raw_connection)
+def test_a_duplicate_issue_id_is_a_key_failure(raw_file: Path) -> None:
+    execute(raw_file, "insert into raw_jira.issues select * from raw_jira.issues where key = 'PAY-2'")
+    outcome = raw_outcome(raw_file)
     (failure,) = outcome.failed
     assert (failure.relation, failure.expectation, failure.is_key) == (
         "raw_jira.issues",
         "expect_column_values_to_be_unique",
         True,
     )
+    assert failure.unexpected_count == 2
     assert outcome.has_key_failure
 
 
-def test_a_duplicate_changelog_item_is_a_key_failure(raw_connection: duckdb.DuckDBPyConnection) -> None:
-    raw_connection.execute(
-        "insert into raw_jira.changelog_items select * from raw_jira.changelog_items limit 1"
+def test_a_duplicate_changelog_item_is_a_key_failure(raw_file: Path) -> None:
+    execute(
+        raw_file,
+        "insert into raw_jira.changelog_items"
+        " select * from raw_jira.changelog_items where history_id = '100100'",
     )
-    (failure,) = expectations.run_suite(expectations.RAW_SUITE, raw_connection).failed
+    (failure,) = raw_outcome(raw_file).failed
     assert failure.expectation == "expect_compound_columns_to_be_unique"
     assert failure.columns == ("issue_id", "history_id", "item_index")
     assert failure.is_key
 
 
-def test_unknown_status_categories_and_unparseable_timestamps_are_warnings(
-    raw_connection: duckdb.DuckDBPyConnection,
+def test_a_null_key_is_a_key_failure(raw_file: Path) -> None:
+    execute(raw_file, "update raw_jira.changelog_items set history_id = null where history_id = '100100'")
+    (failure,) = raw_outcome(raw_file).failed
+    assert (failure.expectation, failure.columns, failure.is_key) == (
+        "expect_column_values_to_not_be_null",
+        ("history_id",),
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("defect", "relation", "expectation", "columns", "sample"),
+    [
+        (
+            "update raw_jira.issues set project_key = null where key = 'PAY-2'",
+            "raw_jira.issues",
+            "expect_column_values_to_not_be_null",
+            ("project_key",),
+            (),
+        ),
+        (
+            "update raw_jira.statuses set status_category_key = 'doing' where name = 'In Review'",
+            "raw_jira.statuses",
+            "expect_column_values_to_be_in_set",
+            ("status_category_key",),
+            ("doing",),
+        ),
+        (
+            "update raw_jira.issues set created = timestamp '1989-12-31 23:00' where key = 'PAY-2'",
+            "raw_jira.issues",
+            "expect_column_values_to_be_between",
+            ("created",),
+            ("1989-12-31 23:00:00",),
+        ),
+        (  # after as-of + 1 day: a clock or time zone error
+            "update raw_jira.changelog_items set created = timestamp '2026-03-02 01:00'"
+            " where history_id = '100100'",
+            "raw_jira.changelog_items",
+            "expect_column_values_to_be_between",
+            ("created",),
+            ("2026-03-02 01:00:00",),
+        ),
+    ],
+    ids=["not_null", "in_set", "timestamp_before_1990", "timestamp_after_as_of"],
+)
+def test_each_expectation_kind_warns_about_a_crafted_bad_row(
+    raw_file: Path,
+    defect: str,
+    relation: str,
+    expectation: str,
+    columns: tuple[str, ...],
+    sample: tuple[str, ...],
 ) -> None:
-    raw_connection.execute(
-        "update raw_jira.statuses set status_category_key = 'doing' where name = 'In Review'"
-    )
-    raw_connection.execute("alter table raw_jira.changelog_items alter created type varchar")
-    raw_connection.execute(
-        "update raw_jira.changelog_items set created = 'yesterday' where history_id = '100100'"
-    )
-    outcome = expectations.run_suite(expectations.RAW_SUITE, raw_connection)
-    failed = {(failure.relation, failure.expectation): failure for failure in outcome.failed}
-    assert set(failed) == {
-        ("raw_jira.statuses", "expect_column_values_to_be_in_set"),
-        ("raw_jira.changelog_items", "expect_column_values_to_be_dateutil_parseable"),
-    }
-    assert failed["raw_jira.statuses", "expect_column_values_to_be_in_set"].sample == ("doing",)
+    execute(raw_file, defect)
+    outcome = raw_outcome(raw_file)
+    (failure,) = outcome.failed
+    assert (failure.relation, failure.expectation, failure.columns) == (relation, expectation, columns)
+    assert (failure.unexpected_count, failure.sample) == (1, sample)
     assert not outcome.has_key_failure
 
 
-def test_a_duplicate_staged_change_id_is_a_key_failure() -> None:
-    with duckdb.connect() as connection:
-        connection.execute("create schema staging")
-        connection.execute(
-            "create table staging.stg_jira__issues as select '1' as issue_id, 'PAY-1' as issue_key,"
-            " 'done' as status_category_key, timestamp '2026-01-01 10:00:00' as created_at"
-        )
-        connection.execute(
-            "create table staging.stg_jira__status_changes as select * from (values"
-            " ('1-1', '1', 'Done', timestamp '2026-01-02 10:00:00'),"
-            " ('1-1', '1', 'Done', timestamp '2026-01-02 10:00:00'))"
-            " as changes (change_id, issue_id, to_status_name, changed_at)"
-        )
-        outcome = expectations.run_suite(expectations.STAGING_SUITE, connection)
+def test_a_timestamp_landed_as_text_is_checked_for_parsing_instead(raw_file: Path) -> None:
+    execute(
+        raw_file,
+        "alter table raw_jira.changelog_items alter created type varchar",
+        "update raw_jira.changelog_items set created = '2026-01-02T10:00:00.000+0200'"
+        " where history_id = '100101'",
+        "update raw_jira.changelog_items set created = 'yesterday' where history_id = '100100'",
+    )
+    (failure,) = raw_outcome(raw_file).failed
+    assert (failure.relation, failure.expectation, failure.columns) == (
+        "raw_jira.changelog_items",
+        "unexpected_rows_expectation",
+        ("created",),
+    )
+    assert failure.unexpected_count == 1
+    assert not failure.is_key
+
+
+def test_a_missing_relation_is_one_failed_non_key_expectation(raw_file: Path) -> None:
+    execute(raw_file, "drop table raw_jira.statuses")
+    outcome = raw_outcome(raw_file)
+    (failure,) = outcome.failed
+    assert (failure.relation, failure.expectation, failure.is_key) == (
+        "raw_jira.statuses",
+        "expect_table_to_exist",
+        False,
+    )
+    assert outcome.evaluated == 23 - len(expectations.RAW_SUITE.tables[2].expectations) + 1
+
+
+def test_a_duplicate_staged_change_id_is_a_key_failure(tmp_path: Path) -> None:
+    path = tmp_path / "vsm.duckdb"
+    execute(
+        path,
+        "create schema staging",
+        "create table staging.stg_jira__issues as select '1' as issue_id, 'PAY-1' as issue_key,"
+        " 'done' as status_category_key, timestamp '2026-01-01 10:00:00' as created_at",
+        "create table staging.stg_jira__status_changes as select * from (values"
+        " ('1-1', '1', 'Done', timestamp '2026-01-02 10:00:00'),"
+        " ('1-1', '1', 'Done', timestamp '2026-01-02 10:00:00'))"
+        " as changes (change_id, issue_id, to_status_name, changed_at)",
+    )
+    outcome = expectations.run_suite(expectations.STAGING_SUITE, path, as_of=CLEAN_AS_OF)
     assert [(failure.relation, failure.is_key) for failure in outcome.failed] == [
         ("staging.stg_jira__status_changes", True)
     ]
+
+
+# --- Great Expectations on an incremental run: the rows of the run's own loads ---------------------------
+
+
+def test_the_run_judges_the_loads_the_published_warehouse_did_not_have(
+    raw_file: Path, tmp_path: Path
+) -> None:
+    working_copy = tmp_path / "working.duckdb"
+    land_next_load(raw_file, working_copy)
+    assert expectations.scope_of_run(working_copy, raw_file) == expectations.Scope((NEW_LOAD,))
+    assert expectations.scope_of_run(raw_file, raw_file) == expectations.Scope(())
+    # a first run, or a published file without dlt's load history: every row
+    assert expectations.scope_of_run(working_copy, tmp_path / "absent.duckdb") == expectations.EVERY_ROW
+    execute(raw_file, "drop table raw_jira._dlt_loads")
+    assert expectations.scope_of_run(working_copy, raw_file) == expectations.EVERY_ROW
+
+
+def test_an_incremental_run_warns_about_its_new_bad_rows_and_not_about_old_ones(
+    raw_file: Path, tmp_path: Path
+) -> None:
+    execute(raw_file, "update raw_jira.issues set project_key = null where key = 'PAY-2'")  # reported before
+    working_copy = tmp_path / "working.duckdb"
+    land_next_load(
+        raw_file,
+        working_copy,
+        "update raw_jira.issues set status_category_key = 'doing', _dlt_load_id = {load} where key = 'PAY-3'",
+    )
+    outcome = raw_outcome(working_copy, expectations.Scope((NEW_LOAD,)))
+    (failure,) = outcome.failed
+    assert (failure.expectation, failure.columns, failure.sample) == (
+        "expect_column_values_to_be_in_set",
+        ("status_category_key",),
+        ("doing",),
+    )
+    assert "expect_column_values_to_not_be_null" in {f.expectation for f in raw_outcome(working_copy).failed}
+
+
+def test_a_new_row_reusing_an_old_key_is_a_key_failure_on_an_incremental_run(
+    raw_file: Path, tmp_path: Path
+) -> None:
+    working_copy = tmp_path / "working.duckdb"
+    land_next_load(
+        raw_file,
+        working_copy,
+        "insert into raw_jira.issues select * replace ({load} as _dlt_load_id) from raw_jira.issues"
+        " where key = 'PAY-2'",
+        "insert into raw_jira.changelog_items select * replace ({load} as _dlt_load_id)"
+        " from raw_jira.changelog_items where history_id = '100100'",
+    )
+    outcome = raw_outcome(working_copy, expectations.Scope((NEW_LOAD,)))
+    assert {
+        (failure.expectation, failure.unexpected_count, failure.is_key) for failure in outcome.failed
+    } == {
+        ("expect_column_values_to_be_unique", 2, True),
+        ("expect_compound_columns_to_be_unique", 2, True),
+    }
+
+
+def test_a_run_without_a_new_load_judges_no_row_and_passes(raw_file: Path) -> None:
+    execute(raw_file, "update raw_jira.issues set project_key = null where key = 'PAY-2'")
+    outcome = raw_outcome(raw_file, expectations.Scope(()))
+    assert outcome.passed
+    assert outcome.evaluated == 23
+    assert outcome.scope == "no new load: nothing to judge"
+
+
+def test_the_staged_rows_judged_are_those_of_the_issues_the_run_loaded(
+    raw_file: Path, tmp_path: Path
+) -> None:
+    working_copy = tmp_path / "working.duckdb"
+    land_next_load(
+        raw_file,
+        working_copy,
+        "update raw_jira.changelog_items set _dlt_load_id = {load} where issue_id = '1003'",
+        "create schema staging",
+        "create table staging.stg_jira__issues as select id as issue_id, key as issue_key,"
+        " status_category_key, created as created_at from raw_jira.issues",
+        "create table staging.stg_jira__status_changes as select issue_id || '-' || history_id as change_id,"
+        " issue_id, to_string as to_status_name, created as changed_at from raw_jira.changelog_items",
+        # an old issue's bad staged row (not this run's) and a bad row of the issue the run loaded
+        "update staging.stg_jira__status_changes set to_status_name = null"
+        " where issue_id in ('1002', '1003')",
+    )
+    outcome = expectations.run_suite(
+        expectations.STAGING_SUITE, working_copy, scope=expectations.Scope((NEW_LOAD,)), as_of=CLEAN_AS_OF
+    )
+    (failure,) = outcome.failed
+    assert (failure.relation, failure.columns) == ("staging.stg_jira__status_changes", ("to_status_name",))
+    with duckdb.connect(str(working_copy), read_only=True) as connection:
+        (changes,) = connection.execute(
+            "select count(*) from raw_jira.changelog_items where issue_id = '1003'"
+        ).fetchone()
+    assert failure.unexpected_count == changes
 
 
 def test_a_failed_key_expectation_stops_publication(tmp_path: Path) -> None:
@@ -280,6 +481,61 @@ def test_a_failed_key_expectation_stops_publication(tmp_path: Path) -> None:
     assert PUBLISHED not in {event.asset_key for event in result.get_asset_materialization_events()}
     assert not published.exists()
     assert (published.parent / "data_docs" / "index.html").exists()
+
+
+def run_raw_suite_through_dagster(
+    published: Path, land: Callable[[duckdb.DuckDBPyConnection], None], *, full_refresh: bool = False
+) -> Any:
+    """A run whose load NEW_LOAD does `land` in its working copy, then checks the raw tables and publishes."""
+
+    @multi_asset(specs=[AssetSpec(RAW_ISSUES), AssetSpec(RAW_CHANGELOG_ITEMS), AssetSpec(RAW_STATUSES)])
+    def landed(warehouse: WarehouseResource) -> Iterator[MaterializeResult]:
+        with duckdb.connect(str(warehouse.working_copy().path)) as connection:
+            land(connection)
+        for key in (RAW_ISSUES, RAW_CHANGELOG_ITEMS, RAW_STATUSES):
+            yield MaterializeResult(asset_key=key)
+
+    @asset(key=PUBLISHED, deps=[RAW_ISSUES])
+    def publish(warehouse: WarehouseResource) -> None:
+        warehouse.publish()
+
+    return materialize(
+        [landed, great_expectations_raw_suite, publish],
+        resources={
+            "warehouse": WarehouseResource(path=str(published), as_of=AS_OF, full_refresh=full_refresh)
+        },
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+
+
+def test_a_daily_run_judges_only_its_own_load_and_a_full_refresh_judges_everything(
+    raw_file: Path, tmp_path: Path
+) -> None:
+    published = tmp_path / "warehouse" / "vsm.duckdb"
+    published.parent.mkdir()
+    shutil.copy2(raw_file, published)
+    execute(published, "update raw_jira.issues set project_key = null where key = 'PAY-2'")  # an old WARN
+
+    def land_an_update(connection: duckdb.DuckDBPyConnection) -> None:
+        connection.execute("insert into raw_jira._dlt_loads values (?, 0)", [NEW_LOAD])
+        connection.execute("update raw_jira.issues set _dlt_load_id = ? where key = 'PAY-3'", [NEW_LOAD])
+
+    daily = run_raw_suite_through_dagster(published, land_an_update)
+    (evaluation,) = daily.get_asset_check_evaluations()
+    assert daily.success
+    assert evaluation.passed
+    assert NEW_LOAD in evaluation.metadata["rows_judged"].value
+
+    def land_everything_again(connection: duckdb.DuckDBPyConnection) -> None:
+        land_raw_tables(connection)
+        connection.execute("update raw_jira.issues set project_key = null where key = 'PAY-2'")
+
+    full = run_raw_suite_through_dagster(published, land_everything_again, full_refresh=True)
+    (evaluation,) = full.get_asset_check_evaluations()
+    assert (evaluation.passed, evaluation.severity) == (False, AssetCheckSeverity.WARN)
+    assert evaluation.metadata["rows_judged"].value == "every row"
+    assert full.success  # a WARN never blocks publication
 
 
 # --- end to end against the demo tracker ---------------------------------------------------------------
