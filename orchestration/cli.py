@@ -160,6 +160,8 @@ def demo(issues: int, seed: int, port: int) -> int:
         print(f"  user {tracker.email}  token {tracker.api_token}  (demo credentials, not secrets)")
         print(f"  SOURCES__JIRA__BASE_URL={tracker.url} SOURCES__JIRA__EMAIL={tracker.email} \\")
         print(f"  SOURCES__JIRA__API_TOKEN={tracker.api_token} vsm refresh")
+        print(f"GitHub repository {tracker.github_repository} at {tracker.github_url} (same token)")
+        print(f"GitLab project {tracker.gitlab_project} at {tracker.gitlab_url} (same token)")
         print("Press Ctrl-C to stop.")
         try:
             while True:
@@ -213,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--full", action="store_true", help="drop raw data and state, rebuild from scratch"
     )
 
-    demo_parser = commands.add_parser("demo", help="serve the demo Jira tracker on 127.0.0.1")
+    demo_parser = commands.add_parser("demo", help="serve the demo Jira, GitHub and GitLab on 127.0.0.1")
     demo_parser.add_argument("--issues", type=int, default=3000)
     demo_parser.add_argument("--seed", type=int, default=7)
     demo_parser.add_argument("--port", type=int, default=8765)

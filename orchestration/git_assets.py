@@ -1,9 +1,10 @@
 """Raw GitHub and GitLab tables landed by dlt, as Dagster assets in the same lineage graph as Jira's.
 
-Each source is optional. When it is not configured (no token or no repositories / projects in dlt config),
-its asset still succeeds: it loads nothing and reports every table as materialised with `configured: false`,
-and the dbt staging models read the missing raw tables as empty sets (`source_or_empty`), so the default demo
-run keeps building.
+Which host is read comes from the tracker resource: the one the user configured in dlt config, else, in the
+demo (no Jira configured either), the demo tracker's repository or project. A host that is not to be read
+(a real Jira is configured but this host is not) still succeeds: its asset loads nothing and reports every
+table as materialised with `configured: false`, and the dbt staging models read the missing raw tables as
+empty sets (`source_or_empty`), so the run keeps building.
 """
 
 from collections.abc import Callable, Iterator
@@ -13,10 +14,10 @@ import dlt
 from dagster import AssetExecutionContext, MaterializeResult
 from dagster_dlt import DagsterDltResource, dlt_assets
 
-from ingestion.github import github_is_configured, github_source
-from ingestion.gitlab import gitlab_is_configured, gitlab_source
+from ingestion.github import github_source
+from ingestion.gitlab import gitlab_source
 
-from .resources import WarehouseResource
+from .resources import TrackerResource, WarehouseResource
 from .translators import RawTableTranslator
 
 
@@ -24,24 +25,26 @@ def _run_or_skip(
     context: AssetExecutionContext,
     dlt_runner: DagsterDltResource,
     warehouse: WarehouseResource,
+    tracker: TrackerResource,
     *,
-    configured: Callable[[], bool],
-    source_factory: Callable[[], Any],
+    host: str,
+    source_factory: Callable[..., Any],
     pipeline_name: str,
     dataset: str,
     settings_hint: str,
 ) -> Iterator[Any]:
-    if not configured():
-        context.log.info(f"{dataset}: not configured ({settings_hint} unset); nothing to load")
-        for key in context.selected_asset_keys:
-            yield MaterializeResult(asset_key=key, metadata={"configured": False, "rows_loaded": 0})
-        return
-    yield from dlt_runner.run(
-        context=context,
-        dlt_source=source_factory(),
-        dlt_pipeline=warehouse.dlt_pipeline(pipeline_name, dataset),
-        refresh="drop_sources" if warehouse.full_refresh else None,
-    )
+    with tracker.git_source_arguments(host) as arguments:
+        if arguments is None:
+            context.log.info(f"{dataset}: not configured ({settings_hint} unset); nothing to load")
+            for key in context.selected_asset_keys:
+                yield MaterializeResult(asset_key=key, metadata={"configured": False, "rows_loaded": 0})
+            return
+        yield from dlt_runner.run(
+            context=context,
+            dlt_source=source_factory(**arguments),
+            dlt_pipeline=warehouse.dlt_pipeline(pipeline_name, dataset),
+            refresh="drop_sources" if warehouse.full_refresh else None,
+        )
 
 
 # Definition-time sources only describe the assets' shape; runs build them again from the live configuration.
@@ -56,14 +59,18 @@ _GITLAB_SHAPE = gitlab_source(access_token="shape", projects="")  # noqa: S106
     dagster_dlt_translator=RawTableTranslator("raw_github"),
 )
 def github_raw_tables(
-    context: AssetExecutionContext, dlt_runner: DagsterDltResource, warehouse: WarehouseResource
+    context: AssetExecutionContext,
+    dlt_runner: DagsterDltResource,
+    warehouse: WarehouseResource,
+    tracker: TrackerResource,
 ) -> Iterator[Any]:
     """Land GitHub issues, pull requests and their timeline events in `raw_github`, incrementally."""
     yield from _run_or_skip(
         context,
         dlt_runner,
         warehouse,
-        configured=github_is_configured,
+        tracker,
+        host="github",
         source_factory=github_source,
         pipeline_name="vsm_github",
         dataset="raw_github",
@@ -78,14 +85,18 @@ def github_raw_tables(
     dagster_dlt_translator=RawTableTranslator("raw_gitlab"),
 )
 def gitlab_raw_tables(
-    context: AssetExecutionContext, dlt_runner: DagsterDltResource, warehouse: WarehouseResource
+    context: AssetExecutionContext,
+    dlt_runner: DagsterDltResource,
+    warehouse: WarehouseResource,
+    tracker: TrackerResource,
 ) -> Iterator[Any]:
     """Land GitLab issues, merge requests and their resource events in `raw_gitlab`, incrementally."""
     yield from _run_or_skip(
         context,
         dlt_runner,
         warehouse,
-        configured=gitlab_is_configured,
+        tracker,
+        host="gitlab",
         source_factory=gitlab_source,
         pipeline_name="vsm_gitlab",
         dataset="raw_gitlab",

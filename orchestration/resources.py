@@ -64,13 +64,18 @@ class WarehouseResource(ConfigurableResource):
         dlt's local working directory lives in the run's folder too: its state is restored from the
         warehouse (dlt keeps it in `_dlt_pipeline_state`), so a crashed run leaves nothing half-loaded behind.
         """
+        from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
         copy = self.working_copy()
         # Arrow pages get dlt's load id too, so staging can tell which load a row came from.
         dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
+        credentials = DuckDbCredentials(str(copy.path))
+        # dlt's merge de-duplicates the whole staging table: without a limit DuckDB keeps up to 80% of RAM.
+        credentials.global_config = {"memory_limit": paths.duckdb_memory_limit()}
         return dlt.pipeline(
             pipeline_name=pipeline_name,
             pipelines_dir=str(copy.directory / "dlt"),
-            destination=dlt.destinations.duckdb(str(copy.path)),
+            destination=dlt.destinations.duckdb(credentials),
             dataset_name=dataset_name,
             progress="log",
         )
@@ -114,7 +119,12 @@ DEMO_BROWSE_URL = "http://127.0.0.1:8765"
 
 
 class TrackerResource(ConfigurableResource):
-    """Which tracker to ingest: the configured Jira, or else the built-in demo tracker on 127.0.0.1.
+    """Which trackers to ingest: the configured ones, or else the built-in demo tracker on 127.0.0.1.
+
+    Without a configured Jira (`SOURCES__JIRA__BASE_URL`), the demo tracker serves Jira, and also GitHub
+    and GitLab unless the user configured those: the demo organisation's repository `demo-org/payments-api`
+    and project `demo-group/mobile-app`. With a real Jira, only the git hosts the user configured are read;
+    the demo never adds invented items to real data.
 
     The demo's size, seed and anchor day come from the fields, else `VSM_DEMO_ISSUES`, `VSM_DEMO_SEED`
     and `VSM_DEMO_ANCHOR` (an ISO date; default today), else 3000 issues with seed 7.
@@ -124,12 +134,8 @@ class TrackerResource(ConfigurableResource):
     demo_seed: int = 0
     demo_anchor: str = ""
 
-    @contextmanager
-    def source_arguments(self) -> Iterator[dict[str, Any]]:
-        """Arguments for `jira_source`; while open, the demo tracker (if used) is serving."""
-        if jira_is_configured():
-            yield {}
-            return
+    def _demo_tracker(self) -> Any:
+        """The demo tracker for this resource's organisation, not yet started."""
         from ingestion.demo import DemoOrganisation, DemoTracker
 
         issues = self.demo_issues or int(os.environ.get("VSM_DEMO_ISSUES") or DEFAULT_DEMO_ISSUES)
@@ -139,13 +145,22 @@ class TrackerResource(ConfigurableResource):
         if anchor is not None and anchor.tzinfo is None:
             anchor = anchor.replace(tzinfo=UTC)
         organisation = DemoOrganisation(seed=seed, issues=issues, anchor=anchor)
-        with DemoTracker(organisation) as tracker:
+        # Git items link where `vsm demo` serves, so that links do not change with this run's port.
+        return DemoTracker(organisation, browse_url=DEMO_BROWSE_URL)
+
+    @contextmanager
+    def source_arguments(self) -> Iterator[dict[str, Any]]:
+        """Arguments for `jira_source`; while open, the demo tracker (if used) is serving."""
+        if jira_is_configured():
+            yield {}
+            return
+        with self._demo_tracker() as tracker:
             get_dagster_logger().info(
                 "No Jira configured (SOURCES__JIRA__BASE_URL unset): reading the demo tracker at %s "
                 "(%d issues, seed %d)",
                 tracker.url,
-                issues,
-                seed,
+                tracker.org.issues,
+                tracker.org.seed,
             )
             yield {
                 "base_url": tracker.url,
@@ -154,3 +169,35 @@ class TrackerResource(ConfigurableResource):
                 # Links point where `vsm demo` serves, not at this run's ephemeral port.
                 "browse_url": DEMO_BROWSE_URL,
             }
+
+    @contextmanager
+    def git_source_arguments(self, host: str) -> Iterator[dict[str, Any] | None]:
+        """Arguments for `github_source` (`host="github"`) or `gitlab_source` (`"gitlab"`); None: skip it.
+
+        `{}` (the source reads dlt config) when the user configured the host; the demo tracker's URL, token
+        and repository or project, while it serves, when neither Jira nor the host is configured; None when
+        a real Jira is configured and the host is not, or the host is configured only in part.
+        """
+        from ingestion.github import github_is_configured
+        from ingestion.gitlab import gitlab_is_configured
+
+        scope = {"github": "repositories", "gitlab": "projects"}[host]
+        if (github_is_configured if host == "github" else gitlab_is_configured)():
+            yield {}
+            return
+        token = dlt.secrets.get(f"sources.{host}.access_token")
+        if jira_is_configured() or token or dlt.config.get(f"sources.{host}.{scope}"):
+            yield None
+            return
+        with self._demo_tracker() as tracker:
+            if host == "github":
+                name, base_url = tracker.github_repository, tracker.github_url
+            else:
+                name, base_url = tracker.gitlab_project, tracker.gitlab_url
+            get_dagster_logger().info(
+                "No %s configured and no Jira: reading the demo's %s from the demo tracker at %s",
+                host,
+                name,
+                tracker.url,
+            )
+            yield {"base_url": base_url, "access_token": tracker.api_token, scope: name}

@@ -28,6 +28,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"Demo tracker ({args.flavor}) serving {org.issues} issues at {tracker.url}", flush=True)
         print(f"  email:     {DEMO_EMAIL}", flush=True)
         print(f"  api token: {DEMO_API_TOKEN}", flush=True)
+        print(f"  GitHub {tracker.github_repository} at {tracker.github_url}", flush=True)
+        print(f"  GitLab {tracker.gitlab_project} at {tracker.gitlab_url}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         try:
             threading.Event().wait()

@@ -125,7 +125,8 @@ class DemoTracker:
     """Serves a DemoOrganisation over HTTP on 127.0.0.1, in a daemon thread.
 
     Use as a context manager (`with DemoTracker(org) as tracker: tracker.url`) or call start()/stop().
-    Every Jira endpoint demands HTTP basic auth with `email:api_token` (Data Center also takes a Bearer token).
+    Every Jira endpoint demands HTTP basic auth with `email:api_token` (Data Center also takes a Bearer
+    token).
     It also serves the organisation's GitHub repository at `github_url` and GitLab project at `gitlab_url`
     (`git`, by default the hosts `demo_hosts` derives from the organisation), which take `api_token` the way
     GitHub and GitLab take tokens. Their items link to `browse_url` (default: this server), so that links
@@ -180,7 +181,7 @@ class DemoTracker:
 
     @property
     def github_url(self) -> str:
-        """`SOURCES__GITHUB__BASE_URL` for the demo repository (GitHub Enterprise Server's `/api/v3` shape)."""
+        """`SOURCES__GITHUB__BASE_URL` for the demo repository (GitHub Enterprise Server's `/api/v3`)."""
         return f"{self.url}{GITHUB_PREFIX}"
 
     @property
@@ -253,7 +254,7 @@ class DemoTracker:
         return hmac.compare_digest(decoded.encode(), f"{self.email}:{self.api_token}".encode())
 
     def refusal(self, path: str, headers: Headers) -> Response | None:
-        """The 401 a request without the credentials of the API it calls gets, in that API's shape; else None."""
+        """The 401, in the called API's shape, for a request without that API's credentials; else None."""
         if self.git.handles(path):
             return None if self.git.authorised(path, headers) else Response(*self.git.unauthorised(path))
         if self.authorised(headers.get("Authorization")):
@@ -381,6 +382,15 @@ class DemoTracker:
         if resume is not None:
             body["nextPageToken"] = encode_page_token(resume, jql)
         return Response(200, body)
+
+    def approximate_count(self, request: Request, match: re.Match[str]) -> Response:
+        """Cloud's `search/approximate-count`: how many issues a (bounded) JQL matches; exact here."""
+        body = request.body if isinstance(request.body, dict) else {}
+        try:
+            query = parse_jql(str(body.get("jql") or ""), self.org)
+        except JqlError as error:
+            raise ApiError(400, str(error)) from error
+        return Response(200, {"count": _count(self.org, query, self._deleted)})
 
     def search_legacy(self, request: Request, match: re.Match[str]) -> Response:
         """Data Center's startAt-paged search with full changelogs; Cloud removed it (410 Gone)."""
@@ -662,6 +672,7 @@ _ROUTES: Final = (
     _route("GET", "/field", DemoTracker.fields),
     _route("GET", "/search/jql", DemoTracker.search_jql, ("cloud",)),
     _route("POST", "/search/jql", DemoTracker.search_jql, ("cloud",)),
+    _route("POST", "/search/approximate-count", DemoTracker.approximate_count, ("cloud",)),
     _route("GET", "/search", DemoTracker.search_legacy),
     _route("POST", "/search", DemoTracker.search_legacy),
     _route("GET", r"/issue/(?P<issue>[^/]+)", DemoTracker.get_issue),

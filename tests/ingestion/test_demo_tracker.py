@@ -390,3 +390,11 @@ def test_datacenter_paging_skips_a_deleted_issue_without_losing_or_repeating_oth
                 break
     assert page["total"] == ISSUES - 1
     assert [issue["id"] for issue in issues] == [org.issue_id(i) for i in range(ISSUES) if i != 120]
+
+
+def test_approximate_count_counts_what_the_search_returns(
+    tracker: DemoTracker, org: DemoOrganisation, session: requests.Session
+) -> None:
+    jql = f'project in ("{org.project_of(0).key}") AND updated >= "1970-01-01 00:00"'
+    answer = session.post(f"{tracker.url}/rest/api/3/search/approximate-count", json={"jql": jql}, timeout=10)
+    assert answer.json() == {"count": len(_search_all(session, tracker.url, jql))}

@@ -398,17 +398,22 @@ def test_gitlab_reopened_issue_returns_to_its_workflow_label_and_counts_one_reop
     assert reopened == (1, "done")
 
 
-def test_unconfigured_git_sources_materialise_their_tables_without_failing(tmp_path: Path) -> None:
+def test_unconfigured_git_sources_materialise_their_tables_without_failing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dagster import materialize
     from dagster_dlt import DagsterDltResource
 
     from orchestration.git_assets import github_raw_tables, gitlab_raw_tables
-    from orchestration.resources import WarehouseResource
+    from orchestration.resources import TrackerResource, WarehouseResource
 
+    # A real Jira is configured, so the demo tracker does not stand in for the unconfigured git hosts.
+    monkeypatch.setenv("SOURCES__JIRA__BASE_URL", "https://acme.atlassian.net")
     result = materialize(
         [github_raw_tables, gitlab_raw_tables],
         resources={
             "dlt_runner": DagsterDltResource(),
+            "tracker": TrackerResource(),
             "warehouse": WarehouseResource(path=str(tmp_path / "vsm.duckdb")),
         },
     )
