@@ -192,7 +192,7 @@ def jira_source(
         started, count, newest = time.perf_counter(), 0, None
         plan = ReadPlan.of(jira, config, jql, instance_url)
         for batch in read_batches(plan, separate_process=reader_process):
-            count = batch.read
+            count += batch.size
             if batch.newest_updated is not None and (newest is None or batch.newest_updated > newest):
                 newest = batch.newest_updated
             if progress:

@@ -87,16 +87,32 @@ class JiraClient:
         self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
     ) -> Any:
         """Send a request and return its decoded JSON body, retrying what is transient (bounded)."""
-        retrying = Retrying(
+        return self._retrying()(self._request_once, method, path, params, body)
+
+    def get_raw(self, path: str, decode: Callable[[bytes], Any], **params: Any) -> Any:
+        """GET and return `decode(body)`; a body `decode` rejects (ValueError) is retried as a broken one."""
+
+        def once() -> Any:
+            raw = self._request_once("GET", path, params or None, None, raw=True)
+            try:
+                return decode(raw)
+            except ValueError as error:
+                raise TransientJiraError(f"GET {path} returned a body that is not valid JSON") from error
+
+        return self._retrying()(once)
+
+    def _retrying(self) -> Retrying:
+        return Retrying(
             retry=retry_if_exception_type(TransientJiraError),
             wait=_wait_for(self.backoff_seconds),
             stop=stop_after_attempt(self.max_attempts),
             before_sleep=_log_retry,
             reraise=True,
         )
-        return retrying(self._request_once, method, path, params, body)
 
-    def _request_once(self, method: str, path: str, params: dict[str, Any] | None, body: Any) -> Any:
+    def _request_once(
+        self, method: str, path: str, params: dict[str, Any] | None, body: Any, raw: bool = False
+    ) -> Any:
         url = f"{self.base_url}{path}"
         try:
             response = self.session.request(method, url, params=params, json=body, timeout=self.timeout)
@@ -118,6 +134,8 @@ class JiraClient:
             raise TransientJiraError(f"{method} {path} answered {status}", _retry_after(response))
         if status >= 400:
             raise JiraError(f"{method} {path} answered {status}: {_error_text(response)}")
+        if raw:
+            return response.content
         try:
             return loads_without_gc(response.content)
         except orjson.JSONDecodeError as error:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import queue
+import re
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+import orjson
 import pyarrow as pa
 import requests
 
@@ -27,6 +30,7 @@ from .helpers import (
     changelog_table,
     format_jql_datetime,
     issues_table,
+    loads_without_gc,
     parse_jira_timestamp,
 )
 
@@ -36,8 +40,10 @@ logger = logging.getLogger(__name__)
 READ_AHEAD_PAGES = 2
 # Issues per flattened batch handed to dlt (several search pages): fewer, larger Arrow tables.
 EXTRACT_BATCH_ISSUES = 1000
-# Flattened batches the reader process may be ahead of dlt (bounds memory: a batch is a few MB).
+# Flattened batches the reader processes may be ahead of dlt (bounds memory: a batch is a few MB).
 PROCESS_QUEUE_BATCHES = 3
+# Processes decoding and flattening Cloud search pages side by side.
+READER_PROCESSES = 2
 
 
 @dataclass(frozen=True)
@@ -108,10 +114,30 @@ def build_jql(projects: Sequence[str], updated_since: datetime | None, time_zone
 
 def _search_pages(instance: _Instance, jql: str, page_size: int) -> Iterator[list[dict[str, Any]]]:
     """Pages of issues, each with whatever changelog the search embedded."""
-    fields = ",".join(
+    return _paged_search(instance, jql, page_size, _issue_fields(instance), expand="changelog")
+
+
+def _issue_fields(instance: _Instance) -> str:
+    return ",".join(
         [*settings.ISSUE_FIELDS, *([instance.flagged_field_id] if instance.flagged_field_id else [])]
     )
-    return _paged_search(instance, jql, page_size, fields, expand="changelog")
+
+
+def _cloud_params(
+    jql: str, page_size: int, fields: str, expand: str | None, token: str | None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"jql": jql, "maxResults": page_size, "fields": fields}
+    if expand:
+        params["expand"] = expand
+    if token:
+        params["nextPageToken"] = token
+    return params
+
+
+_PAGING_STUCK = (
+    "Jira's search returned the page token it was given, so paging would never advance; "
+    "stopped to avoid an incomplete load. Nothing was published: rerun `vsm refresh`."
+)
 
 
 def expected_count(instance: _Instance, jql: str) -> int | None:
@@ -147,21 +173,15 @@ def _paged_search(
     if instance.is_cloud:
         token: str | None = None
         while True:
-            params: dict[str, Any] = {"jql": jql, "maxResults": page_size, "fields": fields}
-            if expand:
-                params["expand"] = expand
-            if token:
-                params["nextPageToken"] = token
-            page = instance.client.get(settings.CLOUD_SEARCH, **params)
+            page = instance.client.get(
+                settings.CLOUD_SEARCH, **_cloud_params(jql, page_size, fields, expand, token)
+            )
             yield page.get("issues") or []
             next_token = page.get("nextPageToken")
             if page.get("isLast", not next_token) or not next_token:
                 return
             if next_token == token:
-                raise JiraError(
-                    "Jira's search returned the page token it was given, so paging would never advance; "
-                    "stopped to avoid an incomplete load. Nothing was published: rerun `vsm refresh`."
-                )
+                raise JiraError(_PAGING_STUCK)
             token = next_token
     start = 0
     while True:
@@ -323,8 +343,11 @@ class FlatBatch:
     issues: pa.Table
     changelog: pa.Table
     issue_ids: list[str]
-    read: int  # issues read so far by this search, this batch included
     newest_updated: datetime | None  # the newest `updated` in this batch (naive UTC)
+
+    @property
+    def size(self) -> int:
+        return len(self.issue_ids)
 
 
 def flat_batches(plan: ReadPlan) -> Iterator[FlatBatch]:
@@ -332,12 +355,27 @@ def flat_batches(plan: ReadPlan) -> Iterator[FlatBatch]:
     instance = plan.instance()
     # The read-ahead thread gets its own HTTP session: the caller may use the instance's meanwhile.
     reader = replace(instance, client=replace(instance.client, session=requests.Session()))
-    batch: list[dict[str, Any]] = []
-    newest: datetime | None = None
-    read, batches = 0, 0
+    batcher = _Batcher(plan)
     for issues, skipped, fetched in _read_ahead(_completed_pages(reader, plan.jql, plan.config.page_size)):
         if skipped:
             logger.warning("skipped %d search results without an issue id", skipped)
+        if (batch := batcher.add(issues, fetched)) is not None:
+            yield batch
+    if (batch := batcher.finish()) is not None:
+        yield batch
+
+
+class _Batcher:
+    """Completes issues' changelogs with the fetched histories and flattens them a batch at a time."""
+
+    def __init__(self, plan: ReadPlan, empty_batch: bool = True) -> None:
+        self._plan = plan
+        self._empty_batch = empty_batch
+        self._issues: list[dict[str, Any]] = []
+        self._newest: datetime | None = None
+        self._flushed = 0
+
+    def add(self, issues: list[dict[str, Any]], fetched: dict[str, list[dict]]) -> FlatBatch | None:
         for issue in issues:
             more = fetched.get(str(issue.get("id")))
             if more is not None:
@@ -345,52 +383,79 @@ def flat_batches(plan: ReadPlan) -> Iterator[FlatBatch]:
                 changelog["histories"] = _merge_histories(changelog.get("histories") or [], more)
                 issue["changelog"] = changelog
             updated = parse_jira_timestamp((issue.get("fields") or {}).get("updated"))
-            if updated is not None and (newest is None or updated > newest):
-                newest = updated
-        read += len(issues)
-        batch.extend(issues)
-        if len(batch) >= EXTRACT_BATCH_ISSUES:
-            yield _flatten(batch, plan, read, newest)
-            batch, newest, batches = [], None, batches + 1
-    if batch or not batches:
-        yield _flatten(batch, plan, read, newest)
+            if updated is not None and (self._newest is None or updated > self._newest):
+                self._newest = updated
+        self._issues.extend(issues)
+        return self._flush() if len(self._issues) >= EXTRACT_BATCH_ISSUES else None
 
+    def finish(self) -> FlatBatch | None:
+        """The last, partial batch; with `empty_batch`, an empty one if nothing was read (tables land)."""
+        return self._flush() if self._issues or (self._empty_batch and not self._flushed) else None
 
-def _flatten(batch: list[dict[str, Any]], plan: ReadPlan, read: int, newest: datetime | None) -> FlatBatch:
-    return FlatBatch(
-        issues=issues_table(batch, plan.instance_url, plan.flagged_field_id),
-        changelog=changelog_table(batch),
-        issue_ids=[str(issue["id"]) for issue in batch],
-        read=read,
-        newest_updated=newest,
-    )
+    def _flush(self) -> FlatBatch:
+        batch, plan = self._issues, self._plan
+        flat = FlatBatch(
+            issues=issues_table(batch, plan.instance_url, plan.flagged_field_id),
+            changelog=changelog_table(batch),
+            issue_ids=[str(issue["id"]) for issue in batch],
+            newest_updated=self._newest,
+        )
+        self._issues, self._newest, self._flushed = [], None, self._flushed + 1
+        return flat
 
 
 def read_batches(plan: ReadPlan, separate_process: bool = True) -> Iterator[FlatBatch]:
-    """`flat_batches(plan)`, computed in a reader process (default) or in this one.
+    """`flat_batches(plan)` (in any order), computed in reader processes (default) or in this one.
 
-    The reader's errors are raised here with their message (a `JiraError` stays one); a reader that dies
-    (killed, out of memory) is an error too, never a silently short read. Closing the iterator stops it.
+    Jira Cloud: a thread here pages through the search (token paging is sequential, and the next token is
+    read from the raw body without decoding it) and hands each raw page to one of `READER_PROCESSES`
+    processes, which decode it, complete its changelogs and flatten it. Data Center: one reader process
+    does all of it. The readers' errors are raised here with their message (a `JiraError` stays one); a
+    reader that dies (killed, out of memory) is an error too, never a silently short read. Closing the
+    iterator stops them all.
     """
     if not separate_process:
         yield from flat_batches(plan)
         return
     context = multiprocessing.get_context("spawn")
-    channel = context.Queue(maxsize=PROCESS_QUEUE_BATCHES)
-    worker = context.Process(target=_reader_main, args=(plan, channel), name="jira-reader", daemon=True)
-    worker.start()
+    results = context.Queue(maxsize=PROCESS_QUEUE_BATCHES)
+    pages = context.Queue(maxsize=2 * READER_PROCESSES) if plan.is_cloud else None
+    workers = [
+        context.Process(
+            target=_page_reader_main if pages is not None else _reader_main,
+            args=(plan, pages, results) if pages is not None else (plan, results),
+            name=f"jira-reader-{number}",
+            daemon=True,
+        )
+        for number in range(READER_PROCESSES if pages is not None else 1)
+    ]
+    for worker in workers:
+        worker.start()
+    stopped = threading.Event()
+    feed_failure: list[BaseException] = []
+    feeder = None
+    if pages is not None:
+        feeder = threading.Thread(
+            target=_feed_pages, args=(plan, pages, len(workers), stopped, feed_failure), name="jira-pages"
+        )
+        feeder.start()
     try:
-        while True:
+        finished, batches = 0, 0
+        while finished < len(workers):
             try:
-                kind, payload = channel.get(timeout=1.0)
+                kind, payload = results.get(timeout=1.0)
             except queue.Empty:
-                if not worker.is_alive():
+                if feed_failure:
+                    raise feed_failure[0] from None
+                dead = [worker for worker in workers if worker.exitcode not in (None, 0)]
+                if dead:
                     raise JiraError(
-                        f"the Jira reader process stopped unexpectedly (exit code {worker.exitcode}); "
+                        f"the Jira reader process stopped unexpectedly (exit code {dead[0].exitcode}); "
                         "nothing was published: rerun `vsm refresh`."
                     ) from None
                 continue
             if kind == "batch":
+                batches += 1
                 yield payload
             elif kind == "log":
                 level, message = payload
@@ -399,12 +464,82 @@ def read_batches(plan: ReadPlan, separate_process: bool = True) -> Iterator[Flat
                 is_auth, is_jira, message = payload
                 raise (JiraAuthError if is_auth else JiraError if is_jira else RuntimeError)(message)
             else:
-                return
+                finished += 1
+        if feed_failure:
+            raise feed_failure[0]
+        if not batches:
+            yield _Batcher(plan).finish()  # type: ignore[misc] # an empty search still lands (empty) tables
     finally:
-        if worker.is_alive():
-            worker.terminate()
-        worker.join(timeout=10)
-        channel.close()
+        stopped.set()
+        if feeder is not None:
+            feeder.join(timeout=10)
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join(timeout=10)
+        for channel in (results, pages):
+            if channel is not None:
+                channel.close()
+                channel.cancel_join_thread()
+
+
+_NEXT_TOKEN = re.compile(rb'"nextPageToken"\s*:\s*("(?:[^"\\]|\\.)*")')
+_IS_LAST = re.compile(rb'"isLast"\s*:\s*(true|false)')
+
+
+def _page_links(raw: bytes) -> tuple[bytes, str | None, bool]:
+    """A Cloud search page's raw body with its `nextPageToken` and `isLast`, read without decoding the page.
+
+    Keys inside string values are escaped (`\\"isLast\\"`), so a match is a real key; when either key is not
+    found exactly once the whole body is decoded instead (a ValueError if it is not JSON: retried).
+    """
+    tokens, lasts = _NEXT_TOKEN.findall(raw), _IS_LAST.findall(raw)
+    if len(tokens) <= 1 and len(lasts) == 1:
+        return raw, (orjson.loads(tokens[0]) if tokens else None), lasts[0] == b"true"
+    page = loads_without_gc(raw)
+    if not isinstance(page, dict):
+        raise ValueError("a search page is a JSON object")
+    token = page.get("nextPageToken")
+    return raw, token, bool(page.get("isLast", not token))
+
+
+def _raw_cloud_pages(instance: _Instance, jql: str, page_size: int) -> Iterator[tuple[str | None, bytes]]:
+    """Every page of a Cloud search, undecoded, with the token it was asked for with."""
+    fields, token = _issue_fields(instance), None
+    while True:
+        params = _cloud_params(jql, page_size, fields, "changelog", token)
+        raw, next_token, is_last = instance.client.get_raw(settings.CLOUD_SEARCH, _page_links, **params)
+        yield token, raw
+        if is_last or not next_token:
+            return
+        if next_token == token:
+            raise JiraError(_PAGING_STUCK)
+        token = next_token
+
+
+def _feed_pages(
+    plan: ReadPlan, pages: Any, readers: int, stopped: threading.Event, failure: list[BaseException]
+) -> None:
+    """The feeding thread: raw pages to the reader processes, then one end marker per reader."""
+
+    def put(item: Any) -> bool:
+        while not stopped.is_set():
+            try:
+                pages.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        instance = plan.instance()
+        for item in _raw_cloud_pages(instance, plan.jql, plan.config.page_size):
+            if not put(item):
+                return
+        for _ in range(readers):
+            put(None)
+    except BaseException as error:  # raised by the consuming generator
+        failure.append(error)
 
 
 class _ChannelLogHandler(logging.Handler):
@@ -422,14 +557,48 @@ class _ChannelLogHandler(logging.Handler):
 
 
 def _reader_main(plan: ReadPlan, channel: Any) -> None:
-    """The reader process: every batch of the plan, then "end"; or the error that stopped it."""
+    """A reader process doing the whole read: every batch of the plan, then "end"; or its error."""
+    with _reporting(channel):
+        for batch in flat_batches(plan):
+            channel.put(("batch", batch))
+
+
+def _page_reader_main(plan: ReadPlan, pages: Any, channel: Any) -> None:
+    """A reader process decoding, completing and flattening the raw pages it is handed, until `None`."""
+    with _reporting(channel):
+        instance = plan.instance()
+        fields = _issue_fields(instance)
+        batcher = _Batcher(plan, empty_batch=False)  # the main process lands the tables of an empty search
+        while (item := pages.get()) is not None:
+            token, raw = item
+            try:
+                page = loads_without_gc(raw)
+            except orjson.JSONDecodeError:  # passed the quick look but is broken: ask for it again
+                params = _cloud_params(plan.jql, plan.config.page_size, fields, "changelog", token)
+                page = instance.client.get(settings.CLOUD_SEARCH, **params)
+            page_issues = page.get("issues") or []
+            issues = [
+                issue for issue in page_issues if isinstance(issue, dict) and issue.get("id") is not None
+            ]
+            if len(issues) < len(page_issues):
+                logger.warning(
+                    "skipped %d search results without an issue id", len(page_issues) - len(issues)
+                )
+            if (batch := batcher.add(issues, _complete_changelogs(instance, issues))) is not None:
+                channel.put(("batch", batch))
+        if (batch := batcher.finish()) is not None:
+            channel.put(("batch", batch))
+
+
+@contextmanager
+def _reporting(channel: Any) -> Iterator[None]:
+    """Inside a reader process: log records to the main process, then "end", or the error that stopped it."""
     package = logging.getLogger("ingestion")
     package.addHandler(_ChannelLogHandler(channel))
     package.setLevel(logging.INFO)
     package.propagate = False
     try:
-        for batch in flat_batches(plan):
-            channel.put(("batch", batch))
+        yield
         channel.put(("end", None))
     except BaseException as error:  # reported to the main process, which raises it
         message = str(error) if isinstance(error, JiraError) else f"{type(error).__name__}: {error}"

@@ -337,7 +337,8 @@ def test_progress_reports_issues_read_against_jiras_approximate_count(tmp_path: 
         )
         run(mock, tmp_path, progress=lambda done, _elapsed, expected: reports.append((done, expected)))
         counted = mock.calls[("POST", "/rest/api/3/search/approximate-count")]
-    assert reports == [(3, 3)], "one report per flattened batch (up to 1,000 issues)"
+    assert reports[-1] == (3, 3), "one report per flattened batch (up to 1,000 issues), the last one complete"
+    assert [done for done, _ in reports] == sorted(done for done, _ in reports)
     assert "ORDER BY" not in counted[0][1]["jql"], "the count takes the bounded JQL without its ordering"
 
 
@@ -383,10 +384,12 @@ def test_a_reader_process_that_dies_fails_the_run_instead_of_landing_a_short_rea
     import multiprocessing
 
     def search(query: dict, _body: object) -> tuple[int, dict, dict]:
-        if query.get("nextPageToken"):
+        page = int(query.get("nextPageToken", ["0"])[0])
+        if page == 1:
             for child in multiprocessing.active_children():
-                child.kill()  # the reader is killed (out of memory, an operator) while it waits for page 2
-        return 200, {}, {"issues": [issue("1", "PAY-1", [])], "nextPageToken": "t2", "isLast": False}
+                child.kill()  # the readers are killed (out of memory, an operator) during the read
+        issues = [issue(str(page), f"PAY-{page}", [])]
+        return 200, {}, {"issues": issues, "nextPageToken": str(page + 1), "isLast": False}
 
     with cloud(JiraMock()) as mock:
         mock.routes[("GET", SEARCH)] = search
