@@ -25,12 +25,18 @@ def _fresh(directory: str) -> Path:
 
 
 def _pipeline(work: Path, name: str) -> Any:
+    """A dlt pipeline into `work/raw.duckdb`, with the DuckDB memory limit a refresh sets."""
     import dlt
+    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
+    from orchestration.paths import duckdb_memory_limit
+
+    credentials = DuckDbCredentials(str(work / "raw.duckdb"))
+    credentials.global_config = {"memory_limit": duckdb_memory_limit()}
     return dlt.pipeline(
         pipeline_name=name,
         pipelines_dir=str(work / "dlt"),
-        destination=dlt.destinations.duckdb(str(work / "raw.duckdb")),
+        destination=dlt.destinations.duckdb(credentials),
         dataset_name="raw_jira",
     )
 
