@@ -43,7 +43,6 @@ status_changes_ordered as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(['source', "'|'", 'item_id', "'|'", 'change_id'])) }} as status_change_id,
         source,
         item_id,
         change_id,

@@ -54,7 +54,7 @@ item_period_hours as (
 
 ),
 
-period_hours as (
+period_hour_totals as (
 
     select
         tool_state,
@@ -62,10 +62,83 @@ period_hours as (
         period_start,
         case when grouping(value_stream) = 1 then 'all' else value_stream end as value_stream,
         sum(hours) as total_hours,
-        sum(waiting_hours) as waiting_hours,
-        {{ metrics_percentile('hours', 0.5) }} as median_hours
+        sum(waiting_hours) as waiting_hours
     from item_period_hours
     group by rollup(value_stream), tool_state, period_grain, period_start
+
+),
+
+item_period_hours_with_portfolio as (
+
+    select
+        value_stream,
+        tool_state,
+        period_grain,
+        period_start,
+        hours
+    from item_period_hours
+
+    union all
+
+    select
+        'all' as value_stream,
+        tool_state,
+        period_grain,
+        period_start,
+        hours
+    from item_period_hours
+
+),
+
+item_period_hours_ranked as (
+
+    {# The median by rank, not percentile_cont: a sort can spill to disk, a percentile's per-group value
+        list cannot, and at 1M items these lists alone outgrow the build's memory limit. #}
+    select
+        *,
+        row_number() over (
+            partition by value_stream, tool_state, period_grain, period_start
+            order by hours asc
+        ) as hours_rank,
+        count(*) over (partition by value_stream, tool_state, period_grain, period_start) as item_count
+    from item_period_hours_with_portfolio
+
+),
+
+period_median_hours as (
+
+    select
+        value_stream,
+        tool_state,
+        period_grain,
+        period_start,
+        {{ metrics_median_of_middle(
+            'min(case when 2 * hours_rank in (item_count, item_count + 1) then hours end)',
+            'max(case when 2 * hours_rank in (item_count + 1, item_count + 2) then hours end)'
+        ) }} as median_hours
+    from item_period_hours_ranked
+    where 2 * hours_rank between item_count and item_count + 2
+    group by value_stream, tool_state, period_grain, period_start
+
+),
+
+period_hours as (
+
+    select
+        period_hour_totals.value_stream,
+        period_hour_totals.tool_state,
+        period_hour_totals.period_grain,
+        period_hour_totals.period_start,
+        period_hour_totals.total_hours,
+        period_hour_totals.waiting_hours,
+        period_median_hours.median_hours
+    from period_hour_totals
+    inner join period_median_hours
+        on
+            period_hour_totals.value_stream = period_median_hours.value_stream
+            and period_hour_totals.tool_state = period_median_hours.tool_state
+            and period_hour_totals.period_grain = period_median_hours.period_grain
+            and period_hour_totals.period_start = period_median_hours.period_start
 
 ),
 
