@@ -307,15 +307,19 @@ def incremental(sizes: list[int]) -> Iterator[Measurement]:
             full_json.write_text(json.dumps({"seconds": run.wall_seconds}))
         full_seconds = json.loads(full_json.read_text())["seconds"]
         log = refresh_dir(size) / "incremental.log"
+        unchanged_log = refresh_dir(size) / "unchanged.log"
+        command = [str(env.VENV_BIN / "vsm"), "refresh", "--as-of", env.INCREMENTAL_AS_OF]
         with demo_server(size, env.CHANGED_FRACTION) as server:
             say(f"[incremental {size:,}] vsm refresh with {env.CHANGED_FRACTION:.0%} changed (log {log})")
-            run = run_measured(
-                [str(env.VENV_BIN / "vsm"), "refresh", "--as-of", env.INCREMENTAL_AS_OF],
-                _refresh_env(size, server.url),
-                log,
-            )
-        if run.returncode != 0:
-            raise RuntimeError(f"incremental vsm refresh failed at {size:,} issues; see {log}")
+            run = run_measured(command, _refresh_env(size, server.url), log)
+            if run.returncode != 0:
+                raise RuntimeError(f"incremental vsm refresh failed at {size:,} issues; see {log}")
+            # The floor: the same refresh again at once, on unchanged source data (only the overlap window
+            # and the id-only scope listing are read), which is what every step costs regardless of changes.
+            say(f"[incremental {size:,}] again, nothing changed since (log {unchanged_log})")
+            unchanged = run_measured(command, _refresh_env(size, server.url), unchanged_log)
+        if unchanged.returncode != 0:
+            raise RuntimeError(f"second incremental refresh failed at {size:,} issues; see {unchanged_log}")
         yield Measurement(
             "incremental",
             size,
@@ -325,6 +329,16 @@ def incremental(sizes: list[int]) -> Iterator[Measurement]:
             f"<= {INCREMENTAL_TARGET}",
             f"incremental {run.wall_seconds:.1f} s vs full {full_seconds:.1f} s; peak RSS "
             f"{run.peak_rss_bytes / MIB:,.0f} MiB; steps: {_step_times(log)}",
+        )
+        yield Measurement(
+            "incremental",
+            size,
+            "refresh on unchanged source data / full refresh (the floor)",
+            unchanged.wall_seconds / full_seconds,
+            "x",
+            "",
+            f"{unchanged.wall_seconds:.1f} s vs full {full_seconds:.1f} s; "
+            f"steps: {_step_times(unchanged_log)}",
         )
 
 
