@@ -371,7 +371,10 @@ def test_the_reader_process_lands_exactly_what_an_in_process_read_lands(tmp_path
             )
         landed.append(
             {
-                table: connection.execute(f"select * from raw_jira.{table} order by all").fetchall()
+                # dlt's own columns (load ids) differ between any two loads
+                table: connection.execute(
+                    f"select columns('^[^_]') from raw_jira.{table} order by all"
+                ).fetchall()
                 for table in ("issues", "changelog_items")
             }
         )
