@@ -13,8 +13,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import paths
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
 
 logger = logging.getLogger("vsm")
 
@@ -100,7 +104,7 @@ def refresh(as_of: str | None, full: bool, warehouse: str | None) -> int:
     ensure_dbt_manifest()
     _preflight_jira()
 
-    from dagster import DagsterInstance, materialize
+    from dagster import materialize
 
     from .definitions import defs
     from .resources import WarehouseResource
@@ -113,7 +117,7 @@ def refresh(as_of: str | None, full: bool, warehouse: str | None) -> int:
     assets = [*(defs.assets or []), *dq_asset_checks]
     started = time.perf_counter()
     print(f"Refreshing {path} ({'full rebuild' if full else 'incremental'}; as-of {as_of or 'now'}) ...")
-    with DagsterInstance.get() as instance:
+    with _dagster_instance() as instance:
         result = materialize(
             assets,
             instance=instance,
@@ -134,6 +138,21 @@ def refresh(as_of: str | None, full: bool, warehouse: str | None) -> int:
 
     print_findings(path)
     return 0
+
+
+def _dagster_instance() -> DagsterInstance:
+    """The instance `dagster.yaml` configures, created under a lock on its storage folder.
+
+    Creating the instance creates its SQLite tables when the folder is new; two `vsm refresh` started at the
+    same moment would both try (`table runs already exists`). The warehouse lock comes later, in the run.
+    """
+    from dagster import DagsterInstance
+
+    from .warehouse import exclusive_lock
+
+    waiting = "waiting for another vsm to set up Dagster's storage"
+    with exclusive_lock(paths.dagster_storage_dir() / "instance", wait_message=waiting):
+        return DagsterInstance.get()
 
 
 def _failure_summary(result: object) -> str:
