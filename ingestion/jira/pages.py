@@ -12,7 +12,7 @@ import multiprocessing
 import queue
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -197,12 +197,14 @@ def _paged_search(
 
 
 def _completed_pages(
-    instance: _Instance, jql: str, page_size: int
-) -> Iterator[tuple[list[dict[str, Any]], int, dict[str, list[dict]]]]:
-    """Search pages with the issue-less results dropped (and counted) and the partial changelogs fetched."""
-    for page_issues in _search_pages(instance, jql, page_size):
+    instance: _Instance, pages: Iterable[list[Any]]
+) -> Iterator[tuple[list[dict[str, Any]], dict[str, list[dict]]]]:
+    """Search pages with issue-less results dropped (with a warning) and the partial changelogs fetched."""
+    for page_issues in pages:
         issues = [issue for issue in page_issues if isinstance(issue, dict) and issue.get("id") is not None]
-        yield issues, len(page_issues) - len(issues), _complete_changelogs(instance, issues)
+        if len(issues) < len(page_issues):
+            logger.warning("skipped %d search results without an issue id", len(page_issues) - len(issues))
+        yield issues, _complete_changelogs(instance, issues)
 
 
 _END = object()
@@ -356,9 +358,8 @@ def flat_batches(plan: ReadPlan) -> Iterator[FlatBatch]:
     # The read-ahead thread gets its own HTTP session: the caller may use the instance's meanwhile.
     reader = replace(instance, client=replace(instance.client, session=requests.Session()))
     batcher = _Batcher(plan)
-    for issues, skipped, fetched in _read_ahead(_completed_pages(reader, plan.jql, plan.config.page_size)):
-        if skipped:
-            logger.warning("skipped %d search results without an issue id", skipped)
+    pages = _search_pages(reader, plan.jql, plan.config.page_size)
+    for issues, fetched in _read_ahead(_completed_pages(reader, pages)):
         if (batch := batcher.add(issues, fetched)) is not None:
             yield batch
     if (batch := batcher.finish()) is not None:
@@ -576,16 +577,9 @@ def _page_reader_main(plan: ReadPlan, pages: Any, channel: Any) -> None:
             except orjson.JSONDecodeError:  # passed the quick look but is broken: ask for it again
                 params = _cloud_params(plan.jql, plan.config.page_size, fields, "changelog", token)
                 page = instance.client.get(settings.CLOUD_SEARCH, **params)
-            page_issues = page.get("issues") or []
-            issues = [
-                issue for issue in page_issues if isinstance(issue, dict) and issue.get("id") is not None
-            ]
-            if len(issues) < len(page_issues):
-                logger.warning(
-                    "skipped %d search results without an issue id", len(page_issues) - len(issues)
-                )
-            if (batch := batcher.add(issues, _complete_changelogs(instance, issues))) is not None:
-                channel.put(("batch", batch))
+            for issues, fetched in _completed_pages(instance, [page.get("issues") or []]):
+                if (batch := batcher.add(issues, fetched)) is not None:
+                    channel.put(("batch", batch))
         if (batch := batcher.finish()) is not None:
             channel.put(("batch", batch))
 
