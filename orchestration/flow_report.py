@@ -11,6 +11,7 @@ server and no network.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,8 +21,10 @@ from typing import Any
 
 import duckdb
 import jinja2
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 PORTFOLIO = "all"
@@ -39,6 +42,7 @@ PERCENTILE_COLORS = {"p50": "#3b7dd8", "p85": "#e69a2e", "p95": "#d64545"}
 BOTTLENECK_COLOR, WAITING_COLOR, OTHER_COLOR = "#d64545", "#f2a93b", "#9aa5b1"
 # No mode bar: it covers legends, and dragging to zoom and double-clicking to reset work without it.
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
+PLOTLY_TEMPLATE = "plotly_white"
 ANALYZER_TABLE_ROWS = 20
 FINDING_SAMPLE_ITEMS = 10
 
@@ -81,6 +85,14 @@ class Chart:
     points: int = 0
     click_opens_items: bool = False
     html: str = ""
+    # Per-item columns of the item charts, by trace index, written into the figure's JSON as plain lists (the
+    # trace holds an empty placeholder). Plotly copies and walks arrays of strings value by value, which took
+    # seconds for a warehouse's worth of items; `_plain` writes what Plotly would.
+    item_columns: dict[int, dict[str, list[Any]]] = field(default_factory=dict)
+
+    def add_item_columns(self, figure: go.Figure, **columns: list[Any]) -> None:
+        """The columns of the trace just added to `figure`."""
+        self.item_columns[len(figure.data) - 1] = columns
 
 
 @dataclass
@@ -165,9 +177,13 @@ def _anchor(value_stream: str, taken: set[str]) -> str:
 
 
 def _layout(figure: go.Figure, y_title: str, *, percent: bool = False, x_title: str = "") -> go.Figure:
-    """The one look every chart shares: white template, legend on top, compact margins."""
+    """The one look every chart shares: white template, legend on top, compact margins.
+
+    The figure holds the empty template "none" in the template's place: Plotly validates a named template
+    afresh for every figure (10 ms each), so `_figure_html` writes PLOTLY_TEMPLATE, validated once, instead.
+    """
     figure.update_layout(
-        template="plotly_white",
+        template="none",
         height=340,
         margin={"l": 56, "r": 16, "t": 16, "b": 40},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "title": {"text": ""}},
@@ -271,6 +287,7 @@ with completed_items as (
         fct_flow_items.item_id,
         fct_flow_items.item_key,
         fct_flow_items.item_url,
+        fct_flow_items.value_stream,
         fct_flow_items.flow_item_type,
         fct_flow_items.completed_at,
         fct_flow_items.flow_time_days,
@@ -278,12 +295,15 @@ with completed_items as (
     from marts.fct_flow_items as fct_flow_items
     where
         fct_flow_items.flow_item_type in ('feature', 'defect', 'risk', 'debt')
-        and fct_flow_items.completed_at is not null
+        -- a day's margin either side for the reporting time zone; completion_days keeps the window exactly
+        and fct_flow_items.completed_at >= cast($start as timestamp) - interval 1 day
+        and fct_flow_items.completed_at < cast($as_of as timestamp) + interval 2 day
         and fct_flow_items.flow_time_days is not null
         and ($value_stream = 'all' or fct_flow_items.value_stream = $value_stream)
 ),
 
--- the reporting-time-zone day of completion is the day the done interval was entered on
+-- the reporting-time-zone day of completion is the day the done interval was entered on (every interval
+-- entered at that instant has that day, so only the intervals entered in the window are joined)
 completion_days as (
     select completed_items.source, completed_items.item_id, min(intervals.entered_date) as completed_date
     from completed_items
@@ -292,6 +312,7 @@ completion_days as (
             completed_items.source = intervals.source
             and completed_items.item_id = intervals.item_id
             and completed_items.completed_at = intervals.entered_at
+    where intervals.entered_date between $start and $as_of
     group by all
 )
 
@@ -306,7 +327,10 @@ order by completed_items.completed_at
 def completed_items(
     connection: duckdb.DuckDBPyConnection, value_stream: str, window: ReportWindow
 ) -> pd.DataFrame:
-    """Flow items completed in the window (by reporting-time-zone day, as the flow-time mart counts them)."""
+    """Flow items completed in the window (by reporting-time-zone day, as the flow-time mart counts them).
+
+    For 'all' these are the items of every value stream: one read serves every section (`_of_value_stream`).
+    """
     return _frame(connection, COMPLETED_ITEMS_SQL, window.params(value_stream))
 
 
@@ -353,14 +377,19 @@ def flow_time_scatter_chart(items: pd.DataFrame, percentiles: dict[str, float]) 
         if series.empty:
             continue
         figure.add_scatter(
-            x=series["completed_at"],
+            x=[],
             y=series["flow_time_days"],
             mode="markers",
             name=flow_item_type,
             marker={"color": FLOW_TYPE_COLORS[flow_item_type], "size": 7, "opacity": 0.75},
-            customdata=series[["item_key", "item_url"]].to_numpy(),
+            customdata=[],
             hovertemplate="%{customdata[0]}<br>%{y:.1f} days<br>done %{x|%Y-%m-%d}"
             "<extra>%{fullData.name}</extra>",
+        )
+        chart.add_item_columns(
+            figure,
+            x=_plain(series["completed_at"]),
+            customdata=_plain(series[["item_key", "item_url"]]),
         )
     figure = _layout(figure, "flow time (days)", x_title="completed")
     _percentile_lines(figure, percentiles)
@@ -473,45 +502,122 @@ def load_chart(connection: duckdb.DuckDBPyConnection, value_stream: str, window:
 # active and waiting counts equal metrics_flow_load's day rows. metrics_bottlenecks summed by flow_state would
 # not: it uses each tool state's own mapping, so flagged active stays and resolution-canceled stays would land
 # in the wrong band.
-CUMULATIVE_FLOW_SQL = """
+# The big table is read once for all value streams. Intervals that exited over a day before the window's
+# first day (a margin for any time-zone offset) are left out: an item's intervals have no gaps (exited_at is
+# the next interval's entered_at), so those are the start of an item's history, over before the window, and
+# leaving them out changes no other interval's next one. Rather than joining every interval to every day, an
+# interval adds one to its state's count on the first window day it holds at the end of the day and takes it
+# away on the day the next interval was entered: a running sum of those changes gives each day's count.
+CUMULATIVE_FLOW_BY_VALUE_STREAM_SQL = """
 with intervals as (
     select
+        value_stream,
         flow_state,
         entered_date,
         lead(entered_date) over (
             partition by source, item_id order by entered_at, interval_index
         ) as next_entered_date
     from marts.fct_state_intervals
-    where is_flow_item and ($value_stream = 'all' or value_stream = $value_stream)
+    where
+        is_flow_item
+        and ($value_stream = 'all' or value_stream = $value_stream)
+        and (exited_at is null or exited_at >= cast($start as timestamp) - interval 1 day)
+),
+
+-- the window days an interval is its item's state at the end of the day: from the day it was entered (or the
+-- window's first day) up to, not including, the day the next interval was entered
+window_spans as (
+    select
+        value_stream,
+        flow_state,
+        greatest(entered_date, cast($start as date)) as first_date,
+        next_entered_date as end_date
+    from intervals
+    where
+        flow_state in ('new', 'waiting', 'active', 'done')
+        and entered_date <= $as_of
+        and (next_entered_date is null or next_entered_date > greatest(entered_date, cast($start as date)))
+),
+
+count_changes as (
+    select value_stream, flow_state, first_date as day_date, 1 as items_change
+    from window_spans
+    union all
+    select value_stream, flow_state, end_date as day_date, -1 as items_change
+    from window_spans
+    where end_date <= $as_of
+),
+
+-- per value stream, and for the portfolio ('all') every value stream's changes together
+daily_changes as (
+    select
+        case when grouping(value_stream) = 1 then 'all' else value_stream end as value_stream,
+        flow_state,
+        day_date,
+        sum(items_change) as items_change
+    from count_changes
+    group by grouping sets ((value_stream, flow_state, day_date), (flow_state, day_date))
 ),
 
 days as (
     select cast(unnest(generate_series(cast($start as date), cast($as_of as date), interval 1 day)) as date)
         as day_date
+),
+
+series as (
+    select distinct value_stream, flow_state
+    from daily_changes
+),
+
+daily_counts as (
+    select
+        series.value_stream,
+        days.day_date,
+        series.flow_state,
+        sum(coalesce(daily_changes.items_change, 0)) over (
+            partition by series.value_stream, series.flow_state order by days.day_date
+        ) as items
+    from days
+    cross join series
+    left join daily_changes
+        on
+            series.value_stream is not distinct from daily_changes.value_stream
+            and series.flow_state = daily_changes.flow_state
+            and days.day_date = daily_changes.day_date
 )
 
-select days.day_date, intervals.flow_state, count(*) as items
-from days
-inner join intervals
-    on
-        intervals.entered_date <= days.day_date
-        and (intervals.next_entered_date is null or intervals.next_entered_date > days.day_date)
-where intervals.flow_state in ('new', 'waiting', 'active', 'done')
-group by all
+select value_stream, day_date, flow_state, cast(items as bigint) as items
+from daily_counts
+where items > 0
 order by all
 """
 
+# One value stream's (or, for 'all', the portfolio's) daily counts: day_date, flow_state, items.
+CUMULATIVE_FLOW_SQL = f"""
+with cumulative_flow as ({CUMULATIVE_FLOW_BY_VALUE_STREAM_SQL})
 
-def cumulative_flow_chart(
+select day_date, flow_state, items
+from cumulative_flow
+where value_stream = $value_stream
+order by all
+"""  # noqa: S608 (a constant)
+
+
+def cumulative_flow_counts(
     connection: duckdb.DuckDBPyConnection, value_stream: str, window: ReportWindow
-) -> Chart:
+) -> pd.DataFrame:
+    """Daily counts per flow state, by value stream: for 'all' the portfolio's and every value stream's."""
+    return _frame(connection, CUMULATIVE_FLOW_BY_VALUE_STREAM_SQL, window.params(value_stream))
+
+
+def cumulative_flow_chart(rows: pd.DataFrame, window: ReportWindow) -> Chart:
+    """The cumulative flow diagram from one value stream's rows of `cumulative_flow_counts`."""
     chart = Chart(
         "cumulative-flow",
         "Cumulative flow",
         "Flow items per flow state at the end of each day (done counted from the window's first day). "
         "A widening band is a growing queue; a flattening done band is slowing delivery.",
     )
-    rows = _frame(connection, CUMULATIVE_FLOW_SQL, window.params(value_stream))
     if rows.empty:
         chart.empty_note = "No flow item exists in this window yet."
         return chart
@@ -667,7 +773,7 @@ def aging_chart(items: pd.DataFrame, percentiles: dict[str, float]) -> Chart:
         figure.add_scatter(x=[None], y=[None], mode="markers", name=name, legendgroup=name, marker=marker)
         figure.add_box(
             x=series["age_days"],
-            y=series["current_tool_state"],
+            y=[],
             orientation="h",
             name=name,
             legendgroup=name,
@@ -678,9 +784,14 @@ def aging_chart(items: pd.DataFrame, percentiles: dict[str, float]) -> Chart:
             fillcolor="rgba(0,0,0,0)",
             line={"width": 0},
             marker=marker,
-            customdata=series[["item_key", "item_url", "time_in_current_state_days"]].to_numpy(),
+            customdata=[],
             hovertemplate="%{customdata[0]}<br>age %{x:.1f} days<br>%{customdata[2]:.1f} days in %{y}"
             "<extra>%{fullData.name}</extra>",
+        )
+        chart.add_item_columns(
+            figure,
+            y=_plain(series["current_tool_state"]),
+            customdata=_plain(series[["item_key", "item_url", "time_in_current_state_days"]]),
         )
     figure.update_layout(boxmode="overlay")
     figure = _layout(figure, "", x_title="age (days since work started)")
@@ -762,13 +873,21 @@ def _analyzer_rows(items: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
+def _of_value_stream(completed: pd.DataFrame, value_stream: str) -> pd.DataFrame:
+    """A value stream's share of the items `completed_items` read for the whole report (all for 'all')."""
+    return completed if value_stream == PORTFOLIO else completed[completed["value_stream"] == value_stream]
+
+
 def build_section(
     connection: duckdb.DuckDBPyConnection,
     value_stream: str,
     window: ReportWindow,
     anchor: str,
     known_streams: list[str],
+    completed: pd.DataFrame,
+    cumulative_flow: pd.DataFrame,
 ) -> Section:
+    """One value stream's section; `completed` and `cumulative_flow` are its rows of the report-wide reads."""
     title = "Portfolio (all value streams)" if value_stream == PORTFOLIO else value_stream
     section = Section(value_stream=value_stream, anchor=anchor, title=title)
     section.findings = _findings(connection, value_stream)
@@ -780,7 +899,6 @@ def build_section(
             f"No metrics yet for {value_stream}: the warehouse holds no flow item of it. "
             f"Value streams with data: {others}."
         )
-    completed = completed_items(connection, value_stream, window)
     percentiles = flow_time_percentiles(completed)
     open_items = analyzer_items(connection, value_stream)
     section.charts = [
@@ -791,7 +909,7 @@ def build_section(
         flow_time_trend_chart(connection, value_stream, window),
         efficiency_chart(connection, value_stream, window),
         load_chart(connection, value_stream, window),
-        cumulative_flow_chart(connection, value_stream, window),
+        cumulative_flow_chart(cumulative_flow, window),
         bottleneck_chart(connection, value_stream, window, wait_states_missing=bool(section.warnings)),
         aging_chart(open_items, percentiles),
     ]
@@ -801,11 +919,31 @@ def build_section(
     return section
 
 
+def _plain(values: pd.Series | pd.DataFrame) -> list[Any]:
+    """A column (or rows of columns) as Plotly's JSON encoder writes an array: timestamps as ISO strings."""
+    if isinstance(values, pd.DataFrame):
+        return list(zip(*(_plain(values[column]) for column in values.columns), strict=True))
+    array = values.to_numpy()
+    return np.datetime_as_string(array).tolist() if array.dtype.kind == "M" else array.tolist()
+
+
+@functools.cache
+def _template_json(name: str) -> dict[str, Any]:
+    """A named Plotly template as a figure's JSON holds it."""
+    return go.Figure().update_layout(template=name).to_dict()["layout"]["template"]
+
+
 def _figure_html(chart: Chart, div_id: str) -> str:
     """The chart's div and its newPlot call; plotly.js itself is inlined once in the page head."""
     if chart.figure is None:
         return ""
-    return chart.figure.to_html(
+    figure = chart.figure.to_dict()
+    figure["layout"]["template"] = _template_json(PLOTLY_TEMPLATE)
+    for index, columns in chart.item_columns.items():
+        figure["data"][index].update(columns)
+    return pio.to_html(
+        figure,
+        validate=False,
         full_html=False,
         include_plotlyjs=False,
         div_id=div_id,
@@ -1017,8 +1155,20 @@ def write_flow_report(warehouse: Path, out: Path, value_stream: str | None = Non
         if window is not None:
             known = value_streams(connection)
             taken: set[str] = set()
+            # the two reads of the big fact tables cover every section at once, not one value stream at a time
+            scope = value_stream or PORTFOLIO
+            completed = completed_items(connection, scope, window)
+            cumulative_flow = cumulative_flow_counts(connection, scope, window)
             sections = [
-                build_section(connection, name, window, _anchor(name, taken), known)
+                build_section(
+                    connection,
+                    name,
+                    window,
+                    _anchor(name, taken),
+                    known,
+                    completed=_of_value_stream(completed, name),
+                    cumulative_flow=cumulative_flow[cumulative_flow["value_stream"] == name],
+                )
                 for name in ([value_stream] if value_stream else known)
             ]
     page = render_page(sections, window, warehouse, datetime.now(UTC))
