@@ -32,23 +32,6 @@ int_metrics_calendar as (
 
 item_period_hours as (
 
-    {# A day's row is already one item's hours in that period; longer periods sum their days. #}
-    select
-        int_metrics_item_state_days.source,
-        int_metrics_item_state_days.item_id,
-        int_metrics_item_state_days.value_stream,
-        int_metrics_item_state_days.tool_state,
-        int_metrics_calendar.period_grain,
-        int_metrics_calendar.period_start,
-        cast(int_metrics_item_state_days.hours as {{ metrics_exact_decimal() }}) as hours,
-        cast(int_metrics_item_state_days.waiting_hours as {{ metrics_exact_decimal() }}) as waiting_hours
-    from int_metrics_item_state_days
-    inner join int_metrics_calendar
-        on int_metrics_item_state_days.day_date = int_metrics_calendar.day_date
-    where int_metrics_calendar.period_grain = 'day'
-
-    union all
-
     select
         int_metrics_item_state_days.source,
         int_metrics_item_state_days.item_id,
@@ -61,7 +44,6 @@ item_period_hours as (
     from int_metrics_item_state_days
     inner join int_metrics_calendar
         on int_metrics_item_state_days.day_date = int_metrics_calendar.day_date
-    where int_metrics_calendar.period_grain != 'day'
     group by
         int_metrics_item_state_days.source,
         int_metrics_item_state_days.item_id,
