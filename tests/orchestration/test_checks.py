@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from dagster import (
     multi_asset,
 )
 from dagster._core.execution.api import create_execution_plan
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from orchestration import expectations
 from orchestration.checks import (
@@ -357,6 +360,88 @@ def test_a_duplicate_staged_change_id_is_a_key_failure(tmp_path: Path) -> None:
     assert [(failure.relation, failure.is_key) for failure in outcome.failed] == [
         ("staging.stg_jira__status_changes", True)
     ]
+
+
+def verdicts(outcome: expectations.SuiteOutcome) -> list[tuple[Any, ...]]:
+    """Each failure's relation, expectation, columns, count and key flag, and its sample sorted."""
+    return [
+        (
+            failure.relation,
+            failure.expectation,
+            failure.columns,
+            failure.unexpected_count,
+            failure.is_key,
+            sorted(failure.sample),
+        )
+        for failure in outcome.failed
+    ]
+
+
+def test_the_staging_suite_evaluates_each_view_once_with_the_verdicts_of_reading_it_directly(
+    crafted: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "vsm.duckdb"
+    shutil.copy2(crafted, path)
+    first_change = (
+        "from raw_jira.changelog_items where field = 'status' order by issue_id, history_id limit 1"
+    )
+    execute(
+        path,
+        "update raw_jira.changelog_items set to_string = null where field = 'status' and issue_id = '1001'",
+        "update raw_jira.changelog_items set created = timestamp '1980-01-01'"
+        " where field = 'status' and issue_id = '1002'",
+        # two staged changes with one change_id ('9-1-<history id>'): a key failure
+        f"insert into raw_jira.changelog_items select * replace ('9-1' as issue_id) {first_change}",
+        "insert into raw_jira.changelog_items"
+        f" select * replace ('9' as issue_id, '1-' || history_id as history_id) {first_change}",
+        "update raw_jira.issues set status_category_key = 'doing' where key = 'PAY-2'",
+    )
+    statements: list[str] = []
+
+    def record(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        copied = expectations.run_suite(expectations.STAGING_SUITE, path, as_of=CLEAN_AS_OF)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    direct = expectations.run_suite(
+        replace(expectations.STAGING_SUITE, materialise_batches=False), path, as_of=CLEAN_AS_OF
+    )
+    assert verdicts(copied) == verdicts(direct)
+    assert (copied.evaluated, copied.has_key_failure) == (direct.evaluated, True)
+    assert {failure.expectation for failure in copied.failed} == {
+        "expect_column_values_to_be_unique",
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_be_in_set",
+    }
+    for relation in ("staging.stg_jira__issues", "staging.stg_jira__status_changes"):
+        assert sum(relation in statement for statement in statements) == 1, relation
+
+
+def test_a_staged_view_that_cannot_be_evaluated_fails_its_expectations_not_the_run(tmp_path: Path) -> None:
+    path = tmp_path / "vsm.duckdb"
+    execute(
+        path,
+        "create schema staging",
+        "create table staging.stg_jira__issues as select '1' as issue_id, 'PAY-1' as issue_key,"
+        " 'done' as status_category_key, timestamp '2026-01-01 10:00:00' as created_at",
+        "create table staging.changes as select * from (values"
+        " ('1-1', '1', 'Done', '2026-01-02 10:00:00'), ('1-2', '1', 'Done', 'not a time'))"
+        " as changes (change_id, issue_id, to_status_name, changed_at)",
+        "create view staging.stg_jira__status_changes as select change_id, issue_id, to_status_name,"
+        " cast(changed_at as timestamp) as changed_at from staging.changes",
+    )
+    outcome = expectations.run_suite(expectations.STAGING_SUITE, path, as_of=CLEAN_AS_OF)
+    direct = expectations.run_suite(
+        replace(expectations.STAGING_SUITE, materialise_batches=False), path, as_of=CLEAN_AS_OF
+    )
+    assert verdicts(outcome) == verdicts(direct)
+    assert {failure.relation for failure in outcome.failed} == {"staging.stg_jira__status_changes"}
+    assert len(outcome.failed) == len(expectations.STAGING_SUITE.tables[1].expectations)
+    assert outcome.has_key_failure
 
 
 # --- Great Expectations on an incremental run: the rows of the run's own loads ---------------------------
