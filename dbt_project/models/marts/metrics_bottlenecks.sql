@@ -30,20 +30,56 @@ int_metrics_calendar as (
 
 ),
 
-item_period_hours as (
+period_hour_totals as (
 
     select
-        int_metrics_item_state_days.source,
-        int_metrics_item_state_days.item_id,
-        int_metrics_item_state_days.value_stream,
         int_metrics_item_state_days.tool_state,
         int_metrics_calendar.period_grain,
         int_metrics_calendar.period_start,
-        sum(cast(int_metrics_item_state_days.hours as {{ metrics_exact_decimal() }})) as hours,
+        case
+            when grouping(int_metrics_item_state_days.value_stream) = 1 then 'all'
+            else int_metrics_item_state_days.value_stream
+        end as value_stream,
+        sum(cast(int_metrics_item_state_days.hours as {{ metrics_exact_decimal() }})) as total_hours,
         sum(cast(int_metrics_item_state_days.waiting_hours as {{ metrics_exact_decimal() }})) as waiting_hours
     from int_metrics_item_state_days
     inner join int_metrics_calendar
         on int_metrics_item_state_days.day_date = int_metrics_calendar.day_date
+    group by
+        rollup(int_metrics_item_state_days.value_stream),
+        int_metrics_item_state_days.tool_state,
+        int_metrics_calendar.period_grain,
+        int_metrics_calendar.period_start
+
+),
+
+item_period_hours as (
+
+    {# Each item's hours in the state in the period, for the median: a day row already is one; the longer
+        periods sum their days. #}
+    select
+        int_metrics_item_state_days.value_stream,
+        int_metrics_item_state_days.tool_state,
+        int_metrics_calendar.period_grain,
+        int_metrics_calendar.period_start,
+        cast(int_metrics_item_state_days.hours as {{ metrics_exact_decimal() }}) as hours
+    from int_metrics_item_state_days
+    inner join int_metrics_calendar
+        on int_metrics_item_state_days.day_date = int_metrics_calendar.day_date
+    where int_metrics_calendar.period_grain = 'day'
+
+    union all
+
+    select
+        int_metrics_item_state_days.value_stream,
+        int_metrics_item_state_days.tool_state,
+        int_metrics_calendar.period_grain,
+        int_metrics_calendar.period_start,
+        sum(cast(int_metrics_item_state_days.hours as {{ metrics_exact_decimal() }})) as hours
+    from int_metrics_item_state_days
+    inner join int_metrics_calendar
+        on int_metrics_item_state_days.day_date = int_metrics_calendar.day_date
+    where int_metrics_calendar.period_grain != 'day'
     group by
         int_metrics_item_state_days.source,
         int_metrics_item_state_days.item_id,
@@ -51,20 +87,6 @@ item_period_hours as (
         int_metrics_item_state_days.tool_state,
         int_metrics_calendar.period_grain,
         int_metrics_calendar.period_start
-
-),
-
-period_hour_totals as (
-
-    select
-        tool_state,
-        period_grain,
-        period_start,
-        case when grouping(value_stream) = 1 then 'all' else value_stream end as value_stream,
-        sum(hours) as total_hours,
-        sum(waiting_hours) as waiting_hours
-    from item_period_hours
-    group by rollup(value_stream), tool_state, period_grain, period_start
 
 ),
 
