@@ -1,17 +1,13 @@
 """The warehouse's assets: raw Jira tables landed by dlt, then every dbt model, seed and test."""
 
-import ctypes
-import gc
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import dlt
-import psutil
-import pyarrow as pa
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dlt import DagsterDltResource, dlt_assets
@@ -93,7 +89,6 @@ def vsm_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     """Seeds, staging, facts, metric marts and findings, with their tests, in one `dbt build`."""
-    context.log.debug(_return_freed_memory())
     copy = warehouse.working_copy()
     with _dbt_warehouse(copy.path):
         invocation = dbt.cli(
@@ -102,22 +97,6 @@ def vsm_dbt_models(
             target_path=copy.directory / "dbt_target",
         )
         yield from invocation.stream()
-
-
-def _return_freed_memory() -> str:
-    """Hand memory freed since ingestion back to the system before dbt's process starts beside this one.
-
-    Arrow's allocator and glibc's malloc keep freed pages for reuse; after a 1M-issue load that is a few
-    hundred MB this process would hold for the whole build, counted in the refresh's peak. Returns a log line.
-    """
-    process = psutil.Process()
-    before = process.memory_info().rss
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    with suppress(OSError, AttributeError):  # not glibc: it returns memory in its own time
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    after = process.memory_info().rss
-    return f"returned freed memory before dbt: RSS {before / 2**20:,.0f} -> {after / 2**20:,.0f} MiB"
 
 
 @contextmanager
