@@ -25,7 +25,7 @@ def dagster_storage_dir() -> Path:
     return Path(os.environ.get("VSM_DAGSTER_STORAGE") or PROJECT_ROOT / ".dagster")
 
 
-DEFAULT_DUCKDB_MEMORY_LIMIT = "1.2GB"  # also the default in dbt_project/profiles.yml
+DEFAULT_DUCKDB_MEMORY_LIMIT = "1.1GB"  # also the default in dbt_project/profiles.yml
 
 
 def duckdb_memory_limit() -> str:
