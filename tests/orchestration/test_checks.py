@@ -344,13 +344,19 @@ def test_a_missing_relation_is_one_failed_non_key_expectation(raw_file: Path) ->
     assert outcome.evaluated == 23 - len(expectations.RAW_SUITE.tables[2].expectations) + 1
 
 
+# The staging schema with one issue, for suites run on hand-made staged changes.
+ONE_STAGED_ISSUE = (
+    "create schema staging",
+    "create table staging.stg_jira__issues as select '1' as issue_id, 'PAY-1' as issue_key,"
+    " 'done' as status_category_key, timestamp '2026-01-01 10:00:00' as created_at",
+)
+
+
 def test_a_duplicate_staged_change_id_is_a_key_failure(tmp_path: Path) -> None:
     path = tmp_path / "vsm.duckdb"
     execute(
         path,
-        "create schema staging",
-        "create table staging.stg_jira__issues as select '1' as issue_id, 'PAY-1' as issue_key,"
-        " 'done' as status_category_key, timestamp '2026-01-01 10:00:00' as created_at",
+        *ONE_STAGED_ISSUE,
         "create table staging.stg_jira__status_changes as select * from (values"
         " ('1-1', '1', 'Done', timestamp '2026-01-02 10:00:00'),"
         " ('1-1', '1', 'Done', timestamp '2026-01-02 10:00:00'))"
@@ -425,9 +431,7 @@ def test_a_staged_view_that_cannot_be_evaluated_fails_its_expectations_not_the_r
     path = tmp_path / "vsm.duckdb"
     execute(
         path,
-        "create schema staging",
-        "create table staging.stg_jira__issues as select '1' as issue_id, 'PAY-1' as issue_key,"
-        " 'done' as status_category_key, timestamp '2026-01-01 10:00:00' as created_at",
+        *ONE_STAGED_ISSUE,
         "create table staging.changes as select * from (values"
         " ('1-1', '1', 'Done', '2026-01-02 10:00:00'), ('1-2', '1', 'Done', 'not a time'))"
         " as changes (change_id, issue_id, to_status_name, changed_at)",
