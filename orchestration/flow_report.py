@@ -592,16 +592,6 @@ where items > 0
 order by all
 """
 
-# One value stream's (or, for 'all', the portfolio's) daily counts: day_date, flow_state, items.
-CUMULATIVE_FLOW_SQL = f"""
-with cumulative_flow as ({CUMULATIVE_FLOW_BY_VALUE_STREAM_SQL})
-
-select day_date, flow_state, items
-from cumulative_flow
-where value_stream = $value_stream
-order by all
-"""  # noqa: S608 (a constant)
-
 
 def cumulative_flow_counts(
     connection: duckdb.DuckDBPyConnection, value_stream: str, window: ReportWindow
