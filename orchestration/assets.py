@@ -4,7 +4,6 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import dlt
@@ -89,28 +88,24 @@ def vsm_dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     """Seeds, staging, facts, metric marts and findings, with their tests, in one `dbt build`."""
-    copy = warehouse.working_copy()
-    with _dbt_warehouse(copy.path):
-        invocation = dbt.cli(
-            ["build", "--vars", warehouse.dbt_vars()],
-            context=context,
-            target_path=copy.directory / "dbt_target",
-        )
+    with _environment(warehouse.dbt_environment()):
+        invocation = dbt.cli(["build"], context=context, target_path=warehouse.dbt_target_path())
         yield from invocation.stream()
 
 
 @contextmanager
-def _dbt_warehouse(path: Path) -> Iterator[None]:
-    """dbt's profile reads the warehouse file from `VSM_WAREHOUSE`: point it at the run's working copy."""
-    saved = os.environ.get("VSM_WAREHOUSE")
-    os.environ["VSM_WAREHOUSE"] = str(path)
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the dbt subprocess, and restore them after it."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
     try:
         yield
     finally:
-        if saved is None:
-            os.environ.pop("VSM_WAREHOUSE", None)
-        else:
-            os.environ["VSM_WAREHOUSE"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @asset(

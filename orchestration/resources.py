@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,12 +79,21 @@ class WarehouseResource(ConfigurableResource):
             progress="log",
         )
 
-    def dbt_vars(self) -> str:
-        """dbt `--vars`: the as-of instant (UTC, ISO) that makes a run reproducible."""
-        variables: dict[str, Any] = {}
-        if self.as_of:
-            variables["as_of"] = normalise_as_of(self.as_of)
-        return json.dumps(variables)
+    def dbt_environment(self) -> dict[str, str]:
+        """What dbt reads from the environment for this run: the working copy and the as-of instant.
+
+        Both reach dbt as environment variables rather than `--vars` or a run-specific path, because dbt
+        re-parses the whole project (~5 s) whenever its `--vars` or its profile's values change: the path is
+        the same for every run (see `warehouse.dbt_working_path`) and `VSM_AS_OF` is read only at execution.
+        """
+        return {
+            "VSM_WAREHOUSE": str(warehouse.dbt_working_path(self.working_copy())),
+            "VSM_AS_OF": normalise_as_of(self.as_of) if self.as_of else "",
+        }
+
+    def dbt_target_path(self) -> Path:
+        """dbt's target folder for this warehouse, kept across runs so its partial parse carries over."""
+        return warehouse.dbt_target_path(self.published_path())
 
     def publish(self) -> Path:
         path = warehouse.publish(self.working_copy())

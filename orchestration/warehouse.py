@@ -22,6 +22,8 @@ import duckdb
 logger = logging.getLogger(__name__)
 
 WORK_DIR_NAME = ".refresh"
+# The link in the work root to the folder of the run in progress (see `dbt_working_path`).
+CURRENT_LINK_NAME = "current"
 
 
 class WarehouseChangedError(RuntimeError):
@@ -109,11 +111,34 @@ def publish(copy: WorkingCopy) -> Path:
     return copy.published
 
 
+def dbt_working_path(copy: WorkingCopy) -> Path:
+    """The working copy as dbt sees it: the same path in every run (`.refresh/current/<name>`).
+
+    dbt re-parses the whole project when a value of its profile changes, and the warehouse path is one of
+    them: `current` is a link to this run's folder, so the path stays the same from run to run. Only the run
+    holding the warehouse lock points it, and DuckDB resolves it, so its WAL and spill files land in the run's
+    own folder.
+    """
+    link = work_root(copy.published) / CURRENT_LINK_NAME
+    staged = link.with_name(f"{CURRENT_LINK_NAME}.{copy.directory.name}")
+    staged.unlink(missing_ok=True)
+    staged.symlink_to(copy.directory.name, target_is_directory=True)
+    os.replace(staged, link)
+    return link / copy.path.name
+
+
+def dbt_target_path(published: Path) -> Path:
+    """dbt's target folder for one warehouse, kept between runs (its `partial_parse.msgpack` spares a parse)."""
+    return published.parent / f".{published.name}.dbt_target"
+
+
 def discard(published: Path, keep: str | None = None) -> None:
-    """Remove working copies of finished or crashed runs (all but `keep`)."""
+    """Remove working copies of finished or crashed runs (all but `keep`), and the link to the last one."""
     root = work_root(published)
     if not root.exists():
         return
-    for directory in root.iterdir():
-        if directory.name != keep:
-            shutil.rmtree(directory, ignore_errors=True)
+    for entry in root.iterdir():
+        if entry.is_symlink():
+            entry.unlink(missing_ok=True)
+        elif entry.name != keep:
+            shutil.rmtree(entry, ignore_errors=True)
