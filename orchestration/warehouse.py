@@ -128,7 +128,7 @@ def dbt_working_path(copy: WorkingCopy) -> Path:
 
 
 def dbt_target_path(published: Path) -> Path:
-    """dbt's target folder for one warehouse, kept between runs (its `partial_parse.msgpack` spares a parse)."""
+    """dbt's target folder for a warehouse, kept between runs: its `partial_parse.msgpack` spares a parse."""
     return published.parent / f".{published.name}.dbt_target"
 
 
