@@ -31,8 +31,8 @@ issues_last_updated as (
 listing_run as (
 
     select
-        max(listed_at) as listed_at,
-        max(unchanged_before) as unchanged_before
+        max({{ timestamptz_to_utc('listed_at') }}) as listed_at,
+        max({{ timestamptz_to_utc('unchanged_before') }}) as unchanged_before
     from listing
 
 ),
