@@ -1,6 +1,11 @@
 {#- Fractional days between two timestamps (millisecond precision), portable through dbt.datediff. -#}
 {% macro fractional_days_between(start_expression, end_expression) -%}
-    ({{ dbt.datediff(start_expression, end_expression, 'millisecond') }} / 86400000.0)
+    {{ days_from_milliseconds(dbt.datediff(start_expression, end_expression, 'millisecond')) }}
+{%- endmacro %}
+
+{#- Fractional days of a whole number of milliseconds. -#}
+{% macro days_from_milliseconds(milliseconds_expression) -%}
+    (({{ milliseconds_expression }}) / 86400000.0)
 {%- endmacro %}
 
 {#- Fractional hours between two timestamps (millisecond precision). -#}

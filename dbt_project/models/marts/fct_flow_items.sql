@@ -103,16 +103,18 @@ active_time as (
     select
         flow_windows.source,
         flow_windows.item_id,
-        cast(sum(cast(
-            {{ fractional_days_between(
+        -- Whole milliseconds, summed exactly: the pieces lie inside the window, so their sum never exceeds
+        -- the flow time's milliseconds, and wait time and efficiency stay within [0, flow time] and [0, 1].
+        sum(
+            {{ dbt.datediff(
                 'case when fct_state_intervals.entered_at > flow_windows.work_started_at'
                 ~ ' then fct_state_intervals.entered_at else flow_windows.work_started_at end',
                 'case when fct_state_intervals.exited_at is null'
                 ~ ' or fct_state_intervals.exited_at > flow_windows.completed_at'
-                ~ ' then flow_windows.completed_at else fct_state_intervals.exited_at end'
+                ~ ' then flow_windows.completed_at else fct_state_intervals.exited_at end',
+                'millisecond'
             ) }}
-            as {{ metrics_exact_decimal() }}
-        )) as {{ metrics_type_double() }}) as active_time_days
+        ) as active_time_milliseconds
     from flow_windows
     inner join fct_state_intervals
         on
@@ -249,19 +251,24 @@ final as (
         end as flow_time_days,
         business_time.flow_time_business_days,
         case
-            when business_time.item_id is not null then coalesce(active_time.active_time_days, 0)
+            when business_time.item_id is not null
+                then {{ days_from_milliseconds('coalesce(active_time.active_time_milliseconds, 0)') }}
         end as active_time_days,
         case
             when business_time.item_id is not null
-                then {{ fractional_days_between(
-                    'items_with_milestones.work_started_at', 'items_with_milestones.completed_at'
-                ) }} - coalesce(active_time.active_time_days, 0)
+                then {{ days_from_milliseconds(
+                    dbt.datediff(
+                        'items_with_milestones.work_started_at', 'items_with_milestones.completed_at', 'millisecond'
+                    ) ~ ' - coalesce(active_time.active_time_milliseconds, 0)'
+                ) }}
         end as wait_time_days,
         case
             when items_with_milestones.completed_at > items_with_milestones.work_started_at
-                then coalesce(active_time.active_time_days, 0) / {{ fractional_days_between(
-                    'items_with_milestones.work_started_at', 'items_with_milestones.completed_at'
-                ) }}
+                then
+                    cast(coalesce(active_time.active_time_milliseconds, 0) as {{ metrics_type_double() }})
+                    / {{ dbt.datediff(
+                        'items_with_milestones.work_started_at', 'items_with_milestones.completed_at', 'millisecond'
+                    ) }}
         end as flow_efficiency,
         items_with_milestones.reopened_count,
         items_with_milestones.current_tool_state,
