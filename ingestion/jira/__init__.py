@@ -254,7 +254,12 @@ def jira_source(
         name="issue_types",
         write_disposition="merge",
         primary_key="id",
-        columns={"hierarchy_level": {"data_type": "bigint", "nullable": True}},
+        columns={
+            "hierarchy_level": {"data_type": "bigint", "nullable": True},
+            # Types match the flow model on this name (Cloud); `name` is in the API user's language.
+            # Data Center has no such field: the column exists, null, and staging falls back to `name`.
+            "untranslated_name": {"data_type": "text", "nullable": True},
+        },
     )
     def issue_types() -> Iterator[list[dict[str, Any]]]:
         jira = instance()
@@ -262,6 +267,7 @@ def jira_source(
             {
                 "id": str(issue_type.get("id")),
                 "name": issue_type.get("name"),
+                "untranslated_name": issue_type.get("untranslatedName"),
                 "is_subtask": bool(issue_type.get("subtask")),
                 "hierarchy_level": issue_type.get("hierarchyLevel"),
             }

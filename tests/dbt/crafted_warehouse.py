@@ -72,7 +72,7 @@ create table raw_jira.statuses (
 );
 create table raw_jira.issue_types (
     hierarchy_level bigint, id varchar, name varchar, is_subtask boolean,
-    _dlt_load_id varchar, _dlt_id varchar
+    _dlt_load_id varchar, _dlt_id varchar, untranslated_name varchar
 );
 create table raw_jira.projects (
     id varchar, key varchar, name varchar, instance_url varchar, _dlt_load_id varchar, _dlt_id varchar
@@ -212,7 +212,7 @@ def land_raw_tables(connection: duckdb.DuckDBPyConnection, items: list[Item] = I
         )
     for name, type_id in ISSUE_TYPES.items():
         connection.execute(
-            "insert into raw_jira.issue_types values (0, ?, ?, false, ?, ?)",
+            "insert into raw_jira.issue_types values (0, ?, ?, false, ?, ?, null)",
             [type_id, name, LOAD_ID, f"t{type_id}"],
         )
     for key, (project_id, name) in PROJECTS.items():

@@ -173,6 +173,24 @@ def test_non_latin_status_names_land_unchanged(tmp_path: Path) -> None:
     assert connection.execute("select status_name from raw_jira.issues").fetchone()[0] == "已完成 ✅"
 
 
+def test_issue_types_land_with_their_untranslated_name_where_jira_gives_one(tmp_path: Path) -> None:
+    with cloud(JiraMock()) as mock:
+        mock.json(
+            "GET",
+            "/rest/api/3/issuetype",
+            [
+                {"id": "1", "name": "Fehler", "untranslatedName": "Bug", "subtask": False},
+                {"id": "2", "name": "Aufgabe", "subtask": False},  # Data Center gives no untranslated name
+            ],
+        )
+        mock.json("GET", SEARCH, {"issues": [], "isLast": True})
+        connection = run(mock, tmp_path)
+    rows = connection.execute(
+        "select id, name, untranslated_name from raw_jira.issue_types order by id"
+    ).fetchall()
+    assert rows == [("1", "Fehler", "Bug"), ("2", "Aufgabe", None)]
+
+
 def test_every_status_and_flag_change_lands_with_its_history_id_and_author(tmp_path: Path) -> None:
     flagged = {
         "field": "Flagged",

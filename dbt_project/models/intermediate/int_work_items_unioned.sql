@@ -6,6 +6,12 @@ stg_jira__issues as (
 
 ),
 
+stg_jira__issue_types as (
+
+    select * from {{ ref('stg_jira__issue_types') }}
+
+),
+
 stg_github__items as (
 
     select * from {{ ref('stg_github__items') }}
@@ -30,6 +36,17 @@ stg_gitlab__status_changes as (
 
 ),
 
+jira_issues_with_untranslated_types as (
+
+    select
+        stg_jira__issues.*,
+        stg_jira__issue_types.issue_type_name as untranslated_issue_type_name
+    from stg_jira__issues
+    left join stg_jira__issue_types
+        on stg_jira__issues.issue_type_id = stg_jira__issue_types.issue_type_id
+
+),
+
 jira_work_items as (
 
     select
@@ -38,7 +55,9 @@ jira_work_items as (
         issue_key as item_key,
         issue_url as item_url,
         project_key,
-        issue_type_name as item_type,
+        -- The flow model matches types on the untranslated name (Cloud's catalog gives it); the issue's own
+        -- type name is in the API user's language.
+        coalesce(untranslated_issue_type_name, issue_type_name) as item_type,
         labels,
         parent_key,
         created_at,
@@ -49,7 +68,7 @@ jira_work_items as (
         is_flagged as is_flagged_now,
         history_reported_count,
         history_loaded_count
-    from stg_jira__issues
+    from jira_issues_with_untranslated_types
 
 ),
 

@@ -26,8 +26,9 @@ issue_types_renamed as (
 
     select
         id as issue_type_id,
-        name as issue_type_name,
+        name as issue_type_local_name,
         hierarchy_level,
+        coalesce(untranslated_name, name) as issue_type_name,
         coalesce(is_subtask, false) as is_subtask
     from issue_types_ranked
     where load_rank = 1
