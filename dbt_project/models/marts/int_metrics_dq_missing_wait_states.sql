@@ -10,10 +10,10 @@
 {%- set window_start = dbt.dateadd('day', -1 * window_days, as_of_timestamp()) -%}
 {%- set flow_state_seed = 'dbt_project/seeds/flow_state_mappings.csv' -%}
 
-{# Spec section 6, missing wait states: one finding per value stream (and tracker) whose flow items were in
-   no waiting-mapped tool state during the window, or whose items completed in the window show an aggregate
-   flow efficiency at or above the threshold. The message lists the workflows without a waiting state, the
-   states seen, and the seed rows to add for the states whose names suggest a queue. #}
+{# Spec section 6, missing wait states: one finding per value stream whose flow items (of every tracker) were
+   in no waiting-mapped tool state during the window, or whose items completed in the window show an aggregate
+   flow efficiency at or above the threshold. The message lists, per tracker, the workflows without a waiting
+   state, the states seen, and the seed rows to add for the states whose names suggest a queue. #}
 
 with
 
@@ -272,7 +272,6 @@ window_efficiency as (
 
     select
         value_stream,
-        source,
         count(*) as completed_items,
         sum(cast(active_time_days as {{ metrics_exact_decimal() }}))
         / nullif(sum(cast(flow_time_days as {{ metrics_exact_decimal() }})), 0) as flow_efficiency
@@ -283,30 +282,20 @@ window_efficiency as (
         and flow_time_days is not null
         and completed_at > {{ window_start }}
         and completed_at <= {{ as_of_timestamp() }}
-    group by value_stream, source
+    group by value_stream
 
 ),
 
-missing_wait_states as (
+{# What each tracker of a value stream shows and what to change in it (named when there are several). #}
+source_details as (
 
     select
-        'missing_wait_states' as check_name,
-        'warn' as severity,
         value_stream_waits.value_stream,
         value_stream_waits.source,
-        cast(null as {{ dbt.type_string() }}) as item_id,
-        cast(null as {{ dbt.type_string() }}) as item_key,
-        cast(null as {{ dbt.type_string() }}) as subject,
+        value_stream_waits.has_waiting_state,
         {{ dbt.concat([
-            "'Value stream `'", 'value_stream_waits.value_stream', "'` ('", 'value_stream_waits.source', "') '",
-            "case when value_stream_waits.has_waiting_state = 0"
-            ~ " then 'has no tool state mapped waiting among the states its flow items were in during the last "
-            ~ window_days ~ " days'"
-            ~ " else 'shows an aggregate flow efficiency of '"
-            ~ " || cast(round(cast(100 * window_efficiency.flow_efficiency as " ~ dbt.type_numeric() ~ "), 1)"
-            ~ " as " ~ dbt.type_string() ~ ") || '% over the items completed in the last "
-            ~ window_days ~ " days' end",
-            "', so its flow efficiency cannot show waiting. '",
+            "case when count(*) over (partition by value_stream_waits.value_stream) > 1"
+            ~ " then 'In ' || value_stream_waits.source || ': ' else '' end",
             "coalesce('Workflows without a waiting state: ' || workflows_without_waiting.workflow_descriptions"
             ~ " || '. ', '')",
             "'States seen: '", 'value_stream_waits.states_seen', "'. '",
@@ -316,14 +305,8 @@ missing_wait_states as (
             ~ "value_stream_row_templates.template_rows || ' to " ~ flow_state_seed ~ " (one row per queue "
             ~ "state); if the workflow has no queue state, add one in the tracker (e.g. `Ready for Review`) "
             ~ "or flag blocked items, which count as waiting.')"
-        ]) }} as message,
-        cast(window_efficiency.flow_efficiency as {{ metrics_type_double() }}) as observed_value,
-        cast(null as {{ dbt.type_string() }}) as project_key
+        ]) }} as details
     from value_stream_waits
-    left join window_efficiency
-        on
-            value_stream_waits.value_stream = window_efficiency.value_stream
-            and value_stream_waits.source = window_efficiency.source
     left join workflows_without_waiting
         on
             value_stream_waits.value_stream = workflows_without_waiting.value_stream
@@ -336,8 +319,52 @@ missing_wait_states as (
         on
             value_stream_waits.value_stream = value_stream_row_templates.value_stream
             and value_stream_waits.source = value_stream_row_templates.source
+
+),
+
+{# Spec section 6: one finding per value stream, judged on all its trackers together. #}
+value_streams as (
+
+    select
+        value_stream,
+        max(has_waiting_state) as has_waiting_state,
+        {{ dbt.listagg('source', "', '", 'order by source') }} as sources,
+        {{ dbt.listagg('details', "' '", 'order by source') }} as details
+    from source_details
+    group by value_stream
+
+),
+
+missing_wait_states as (
+
+    select
+        'missing_wait_states' as check_name,
+        'warn' as severity,
+        value_streams.value_stream,
+        -- every finding has a `source`: here the value stream's trackers, as a list
+        value_streams.sources as source,  -- noqa: RF04
+        cast(null as {{ dbt.type_string() }}) as item_id,
+        cast(null as {{ dbt.type_string() }}) as item_key,
+        cast(null as {{ dbt.type_string() }}) as subject,
+        {{ dbt.concat([
+            "'Value stream `'", 'value_streams.value_stream', "'` ('", 'value_streams.sources', "') '",
+            "case when value_streams.has_waiting_state = 0"
+            ~ " then 'has no tool state mapped waiting among the states its flow items were in during the last "
+            ~ window_days ~ " days'"
+            ~ " else 'shows an aggregate flow efficiency of '"
+            ~ " || cast(round(cast(100 * window_efficiency.flow_efficiency as " ~ dbt.type_numeric() ~ "), 1)"
+            ~ " as " ~ dbt.type_string() ~ ") || '% over the items completed in the last "
+            ~ window_days ~ " days' end",
+            "', so its flow efficiency cannot show waiting. '",
+            'value_streams.details'
+        ]) }} as message,
+        cast(window_efficiency.flow_efficiency as {{ metrics_type_double() }}) as observed_value,
+        cast(null as {{ dbt.type_string() }}) as project_key
+    from value_streams
+    left join window_efficiency
+        on value_streams.value_stream = window_efficiency.value_stream
     where
-        value_stream_waits.has_waiting_state = 0
+        value_streams.has_waiting_state = 0
         or window_efficiency.flow_efficiency >= {{ efficiency_threshold }}
 
 )
