@@ -64,7 +64,8 @@ issues_renamed as (
         {{ dbt.concat(['instance_url', "'/browse/'", 'key']) }} as issue_url,
         coalesce(is_subtask, false) as is_subtask,
         coalesce(labels, '[]') as labels,
-        coalesce(is_flagged, false) as is_flagged
+        coalesce(is_flagged, false)
+        or {{ labels_json_has_any('labels', var('jira_blocked_labels', ['blocked'])) }} as is_flagged
     from issues_ranked
     where load_rank = 1
 
