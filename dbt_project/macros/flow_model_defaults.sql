@@ -28,11 +28,12 @@
                'obsolete', 'duplicate', 'invalid']) }}
 {%- endmacro %}
 
-{#- Default flow state of a tool state from its status category and name; null when the category is unknown. -#}
+{#- Default flow state of a tool state from its status category and name. A name that says canceled makes it
+    canceled whatever the category, even an unknown one; otherwise an unknown category leaves it unmapped. -#}
 {% macro default_flow_state(tool_state_expression, category_expression) -%}
     case
-        when {{ category_expression }} is null then null
         when {{ says_any_word(tool_state_expression, canceled_state_words()) }} then 'canceled'
+        when {{ category_expression }} is null then null
         when {{ category_expression }} = 'new' then 'new'
         when {{ category_expression }} = 'done' then 'done'
         when {{ category_expression }} = 'indeterminate'
