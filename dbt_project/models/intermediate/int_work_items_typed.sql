@@ -121,6 +121,41 @@ work_items_with_flow_item_type as (
 
 ),
 
+{# Spec section 1: a value stream is a set of scopes, a project optionally narrowed by a component or a label
+   (case-insensitive). An item takes the most specific scope it matches (component and label, then either, then
+   the project alone); between equally specific ones, the first value stream by name. #}
+value_stream_scopes_matched as (
+
+    select
+        work_items_with_flow_item_type.source,
+        work_items_with_flow_item_type.item_id,
+        value_stream_scopes.value_stream,
+        value_stream_scopes.portfolio,
+        row_number() over (
+            partition by work_items_with_flow_item_type.source, work_items_with_flow_item_type.item_id
+            order by
+                case when value_stream_scopes.component is null then 0 else 1 end
+                + case when value_stream_scopes.label is null then 0 else 1 end desc,
+                value_stream_scopes.value_stream asc,
+                value_stream_scopes.portfolio asc
+        ) as scope_rank
+    from work_items_with_flow_item_type
+    inner join value_stream_scopes
+        on
+            work_items_with_flow_item_type.source = value_stream_scopes.source
+            and work_items_with_flow_item_type.project_key = value_stream_scopes.project_key
+    where
+        (
+            value_stream_scopes.component is null
+            or {{ json_text_array_has('work_items_with_flow_item_type.components', 'value_stream_scopes.component') }}
+        )
+        and (
+            value_stream_scopes.label is null
+            or {{ json_text_array_has('work_items_with_flow_item_type.labels', 'value_stream_scopes.label') }}
+        )
+
+),
+
 final as (
 
     select
@@ -146,13 +181,15 @@ final as (
         coalesce(
             work_items_with_flow_item_type.flow_item_type in ('feature', 'defect', 'risk', 'debt'), false
         ) as is_flow_item,
-        coalesce(value_stream_scopes.value_stream, work_items_with_flow_item_type.project_key) as value_stream,
-        coalesce(value_stream_scopes.portfolio, 'default') as portfolio
+        coalesce(value_stream_scopes_matched.value_stream, work_items_with_flow_item_type.project_key)
+            as value_stream,
+        coalesce(value_stream_scopes_matched.portfolio, 'default') as portfolio
     from work_items_with_flow_item_type
-    left join value_stream_scopes
+    left join value_stream_scopes_matched
         on
-            work_items_with_flow_item_type.source = value_stream_scopes.source
-            and work_items_with_flow_item_type.project_key = value_stream_scopes.project_key
+            work_items_with_flow_item_type.source = value_stream_scopes_matched.source
+            and work_items_with_flow_item_type.item_id = value_stream_scopes_matched.item_id
+            and value_stream_scopes_matched.scope_rank = 1
 
 )
 

@@ -59,6 +59,7 @@ jira_work_items as (
         -- type name is in the API user's language.
         coalesce(untranslated_issue_type_name, issue_type_name) as item_type,
         labels,
+        components,
         parent_key,
         created_at,
         updated_at,
@@ -82,6 +83,7 @@ github_work_items as (
         stg_github__items.repository as project_key,
         stg_github__items.item_type,
         stg_github__items.labels,
+        cast(null as {{ dbt.type_string() }}) as components,
         cast(null as {{ dbt.type_string() }}) as parent_key,
         stg_github__items.created_at,
         stg_github__items.updated_at,
@@ -112,6 +114,7 @@ gitlab_work_items as (
         stg_gitlab__items.project_path as project_key,
         stg_gitlab__items.item_type,
         stg_gitlab__items.labels,
+        cast(null as {{ dbt.type_string() }}) as components,
         cast(null as {{ dbt.type_string() }}) as parent_key,
         stg_gitlab__items.created_at,
         stg_gitlab__items.updated_at,
