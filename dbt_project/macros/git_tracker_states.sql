@@ -35,16 +35,18 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- True when a JSON array of label names (text) holds one of the names, case-insensitively. -#}
+{#- True when a JSON array of label names (text) holds one of the names as a whole label, case-insensitively
+    (`json_text_array_has`: `_` and `%` in a name are plain characters, not wildcards). -#}
 {% macro labels_json_has_any(labels_json_expression, names) -%}
     {%- if names | length == 0 -%}
         false
     {%- else -%}
-        coalesce(
+        (
         {%- for name in names %}
-            lower({{ labels_json_expression }}) like '%"{{ name | lower | replace("'", "''") }}"%'{{ ' or' if not loop.last }}
+            {{ json_text_array_has(labels_json_expression, "'" ~ (name | replace("'", "''")) ~ "'") }}
+            {{- ' or' if not loop.last }}
         {%- endfor %}
-        , false)
+        )
     {%- endif -%}
 {%- endmacro %}
 
