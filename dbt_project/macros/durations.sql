@@ -10,7 +10,12 @@
 
 {#- Fractional hours between two timestamps (millisecond precision). -#}
 {% macro fractional_hours_between(start_expression, end_expression) -%}
-    ({{ dbt.datediff(start_expression, end_expression, 'millisecond') }} / 3600000.0)
+    {{ hours_from_milliseconds(dbt.datediff(start_expression, end_expression, 'millisecond')) }}
+{%- endmacro %}
+
+{#- Fractional hours of a whole number of milliseconds. -#}
+{% macro hours_from_milliseconds(milliseconds_expression) -%}
+    (({{ milliseconds_expression }}) / 3600000.0)
 {%- endmacro %}
 
 {#- Days since Monday 1900-01-01 of a date expression: the base of the weekday arithmetic below. -#}

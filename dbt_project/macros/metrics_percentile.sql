@@ -20,15 +20,3 @@
 {% macro duckdb__metrics_type_double() -%}
     double
 {%- endmacro %}
-
-{#- The median of exact decimal(38, 9) values from the two middle values of their order (the same value twice
-    for an odd count), as a double: exactly percentile_cont(0.5) on them, which DuckDB interpolates as the
-    lower value plus half the gap truncated to the ninth decimal. For aggregates too large to keep every
-    group's values in memory (see metrics_bottlenecks). -#}
-{% macro metrics_median_of_middle(lower_expression, upper_expression) -%}
-    cast(
-        ({{ lower_expression }})
-        + floor((({{ upper_expression }}) - ({{ lower_expression }})) * 500000000) * 0.000000001
-        as {{ metrics_type_double() }}
-    )
-{%- endmacro %}

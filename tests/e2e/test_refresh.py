@@ -39,6 +39,44 @@ def test_summary_prints_the_five_metrics_per_value_stream(refreshed) -> None:
     assert 0 < rows["Payments"]["flow_efficiency"] < 1
 
 
+def test_every_bottleneck_median_is_the_continuous_median_of_its_items_hours(refreshed) -> None:
+    # The mart finds each median by counting hour buckets and sorting only a middle bucket; DuckDB's
+    # own quantile_cont over the same per-item values (days, and sums of longer periods) must agree.
+    warehouse, _, _ = refreshed
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        disagreements = connection.execute(
+            """
+            with item_values as (
+                select value_stream, tool_state, 'day' as period_grain, day_date as period_start, milliseconds
+                from intermediate.int_metrics_item_state_days
+                union all
+                select value_stream, tool_state, period_grain, period_start, milliseconds
+                from intermediate.int_metrics_item_state_periods
+            ),
+            reference as (
+                select value_stream, tool_state, period_grain, period_start,
+                    quantile_cont(milliseconds, 0.5) / 3600000 as median_hours
+                from item_values group by all
+                union all
+                select 'all', tool_state, period_grain, period_start,
+                    quantile_cont(milliseconds, 0.5) / 3600000 as median_hours
+                from item_values group by all
+            )
+            select count(*) as compared,
+                count(*) filter (
+                    where mart.median_hours is null or reference.median_hours is null
+                    or abs(mart.median_hours - round(reference.median_hours, 6)) > 1e-9
+                )
+            from marts.metrics_bottlenecks as mart
+            full join reference using (value_stream, tool_state, period_grain, period_start)
+            where mart.median_hours is not null or reference.median_hours is not null
+            """
+        ).fetchone()
+    compared, wrong = disagreements
+    assert compared > 1000
+    assert wrong == 0
+
+
 def test_a_second_refresh_with_the_same_as_of_gives_identical_marts(refreshed) -> None:
     warehouse, storage, _ = refreshed
     before = snapshot(warehouse)

@@ -60,10 +60,11 @@ clipped_stay_days as (
         stay_days.tool_state,
         stay_days.day_date,
         stay_days.flow_state,
-        {{ fractional_hours_between(
+        {{ dbt.datediff(
             'greatest(stay_days.entered_at, int_metrics_calendar.day_start_at)',
-            'least(stay_days.left_at, int_metrics_calendar.day_end_at)'
-        ) }} as hours
+            'least(stay_days.left_at, int_metrics_calendar.day_end_at)',
+            'millisecond'
+        ) }} as milliseconds
     from stay_days
     inner join int_metrics_calendar
         on
@@ -80,13 +81,14 @@ final as (
         value_stream,
         tool_state,
         day_date,
-        cast(sum(cast(hours as {{ metrics_exact_decimal() }})) as {{ metrics_type_double() }}) as hours,
+        cast({{ hours_from_milliseconds('sum(milliseconds)') }} as {{ metrics_type_double() }}) as hours,
         cast(
-            sum(case when flow_state = 'waiting' then cast(hours as {{ metrics_exact_decimal() }}) else 0 end)
+            {{ hours_from_milliseconds("sum(case when flow_state = 'waiting' then milliseconds else 0 end)") }}
             as {{ metrics_type_double() }}
-        ) as waiting_hours
+        ) as waiting_hours,
+        cast(sum(milliseconds) as {{ dbt.type_bigint() }}) as milliseconds
     from clipped_stay_days
-    where hours > 0
+    where milliseconds > 0
     group by
         source,
         item_id,

@@ -6,6 +6,12 @@ int_metrics_item_state_days as (
 
 ),
 
+int_metrics_state_period_medians as (
+
+    select * from {{ ref('int_metrics_state_period_medians') }}
+
+),
+
 int_metrics_daily_tool_state_items as (
 
     select * from {{ ref('int_metrics_daily_tool_state_items') }}
@@ -53,97 +59,6 @@ period_hour_totals as (
 
 ),
 
-item_period_hours as (
-
-    {# Each item's hours in the state in the period, for the median: a day row already is one; the longer
-        periods sum their days. #}
-    select
-        int_metrics_item_state_days.value_stream,
-        int_metrics_item_state_days.tool_state,
-        int_metrics_calendar.period_grain,
-        int_metrics_calendar.period_start,
-        cast(int_metrics_item_state_days.hours as {{ metrics_exact_decimal() }}) as hours
-    from int_metrics_item_state_days
-    inner join int_metrics_calendar
-        on int_metrics_item_state_days.day_date = int_metrics_calendar.day_date
-    where int_metrics_calendar.period_grain = 'day'
-
-    union all
-
-    select
-        int_metrics_item_state_days.value_stream,
-        int_metrics_item_state_days.tool_state,
-        int_metrics_calendar.period_grain,
-        int_metrics_calendar.period_start,
-        sum(cast(int_metrics_item_state_days.hours as {{ metrics_exact_decimal() }})) as hours
-    from int_metrics_item_state_days
-    inner join int_metrics_calendar
-        on int_metrics_item_state_days.day_date = int_metrics_calendar.day_date
-    where int_metrics_calendar.period_grain != 'day'
-    group by
-        int_metrics_item_state_days.source,
-        int_metrics_item_state_days.item_id,
-        int_metrics_item_state_days.value_stream,
-        int_metrics_item_state_days.tool_state,
-        int_metrics_calendar.period_grain,
-        int_metrics_calendar.period_start
-
-),
-
-item_period_hours_with_portfolio as (
-
-    select
-        value_stream,
-        tool_state,
-        period_grain,
-        period_start,
-        hours
-    from item_period_hours
-
-    union all
-
-    select
-        'all' as value_stream,
-        tool_state,
-        period_grain,
-        period_start,
-        hours
-    from item_period_hours
-
-),
-
-item_period_hours_ranked as (
-
-    {# The median by rank, not percentile_cont: a sort can spill to disk, a percentile's per-group value
-        list cannot, and at 1M items these lists alone outgrow the build's memory limit. #}
-    select
-        *,
-        row_number() over (
-            partition by value_stream, tool_state, period_grain, period_start
-            order by hours asc
-        ) as hours_rank,
-        count(*) over (partition by value_stream, tool_state, period_grain, period_start) as item_count
-    from item_period_hours_with_portfolio
-
-),
-
-period_median_hours as (
-
-    select
-        value_stream,
-        tool_state,
-        period_grain,
-        period_start,
-        {{ metrics_median_of_middle(
-            'min(case when 2 * hours_rank in (item_count, item_count + 1) then hours end)',
-            'max(case when 2 * hours_rank in (item_count + 1, item_count + 2) then hours end)'
-        ) }} as median_hours
-    from item_period_hours_ranked
-    where 2 * hours_rank between item_count and item_count + 2
-    group by value_stream, tool_state, period_grain, period_start
-
-),
-
 period_hours as (
 
     select
@@ -153,14 +68,14 @@ period_hours as (
         period_hour_totals.period_start,
         period_hour_totals.total_hours,
         period_hour_totals.waiting_hours,
-        period_median_hours.median_hours
+        int_metrics_state_period_medians.median_hours
     from period_hour_totals
-    inner join period_median_hours
+    left join int_metrics_state_period_medians
         on
-            period_hour_totals.value_stream = period_median_hours.value_stream
-            and period_hour_totals.tool_state = period_median_hours.tool_state
-            and period_hour_totals.period_grain = period_median_hours.period_grain
-            and period_hour_totals.period_start = period_median_hours.period_start
+            period_hour_totals.value_stream = int_metrics_state_period_medians.value_stream
+            and period_hour_totals.tool_state = int_metrics_state_period_medians.tool_state
+            and period_hour_totals.period_grain = int_metrics_state_period_medians.period_grain
+            and period_hour_totals.period_start = int_metrics_state_period_medians.period_start
 
 ),
 
