@@ -18,6 +18,33 @@ flow_state_mappings as (
 
 ),
 
+transitions_in_use as (
+
+    {# Each distinct transition per project and item type, from one pass over the status changes. #}
+    select
+        int_work_items_unioned.source,
+        int_work_items_unioned.project_key,
+        int_work_items_unioned.item_type,
+        int_status_changes_unioned.from_tool_state,
+        int_status_changes_unioned.from_tool_state_category,
+        int_status_changes_unioned.to_tool_state,
+        int_status_changes_unioned.to_tool_state_category
+    from int_status_changes_unioned
+    inner join int_work_items_unioned
+        on
+            int_status_changes_unioned.source = int_work_items_unioned.source
+            and int_status_changes_unioned.item_id = int_work_items_unioned.item_id
+    group by
+        int_work_items_unioned.source,
+        int_work_items_unioned.project_key,
+        int_work_items_unioned.item_type,
+        int_status_changes_unioned.from_tool_state,
+        int_status_changes_unioned.from_tool_state_category,
+        int_status_changes_unioned.to_tool_state,
+        int_status_changes_unioned.to_tool_state_category
+
+),
+
 tool_states_in_use as (
 
     select
@@ -31,30 +58,22 @@ tool_states_in_use as (
     union all
 
     select
-        int_work_items_unioned.source,
-        int_work_items_unioned.project_key,
-        int_work_items_unioned.item_type,
-        int_status_changes_unioned.from_tool_state as tool_state,
-        int_status_changes_unioned.from_tool_state_category as tool_state_category
-    from int_status_changes_unioned
-    inner join int_work_items_unioned
-        on
-            int_status_changes_unioned.source = int_work_items_unioned.source
-            and int_status_changes_unioned.item_id = int_work_items_unioned.item_id
+        source,
+        project_key,
+        item_type,
+        from_tool_state as tool_state,
+        from_tool_state_category as tool_state_category
+    from transitions_in_use
 
     union all
 
     select
-        int_work_items_unioned.source,
-        int_work_items_unioned.project_key,
-        int_work_items_unioned.item_type,
-        int_status_changes_unioned.to_tool_state as tool_state,
-        int_status_changes_unioned.to_tool_state_category as tool_state_category
-    from int_status_changes_unioned
-    inner join int_work_items_unioned
-        on
-            int_status_changes_unioned.source = int_work_items_unioned.source
-            and int_status_changes_unioned.item_id = int_work_items_unioned.item_id
+        source,
+        project_key,
+        item_type,
+        to_tool_state as tool_state,
+        to_tool_state_category as tool_state_category
+    from transitions_in_use
 
 ),
 
