@@ -20,3 +20,25 @@
 {% macro duckdb__metrics_type_double() -%}
     double
 {%- endmacro %}
+
+{#- Continuous percentiles of one expression at several fractions, as one list read with metrics_list_element
+    (1-based): one sorted value list per group serves every fraction. percentile_cont once per fraction keeps a
+    list per fraction, and at 1M issues the six lists per group of metrics_flow_time ran out of memory under
+    the build's limit. Adapters without an array form override `<adapter>__metrics_percentiles`. -#}
+{% macro metrics_percentiles(expression, fractions) -%}
+    {{ return(adapter.dispatch('metrics_percentiles')(expression, fractions)) }}
+{%- endmacro %}
+
+{% macro default__metrics_percentiles(expression, fractions) -%}
+    percentile_cont(cast(array[{{ fractions | join(', ') }}] as {{ metrics_type_double() }}[]))
+    within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__metrics_percentiles(expression, fractions) -%}
+    quantile_cont({{ expression }}, [{{ fractions | join(', ') }}])
+{%- endmacro %}
+
+{#- The element at `position` (1-based) of a list or array expression. -#}
+{% macro metrics_list_element(list_expression, position) -%}
+    ({{ list_expression }})[{{ position }}]
+{%- endmacro %}

@@ -35,17 +35,15 @@ period_statistics as (
         end as flow_item_type,
         count(*) as items,
         avg(cast(int_metrics_completed_items.flow_time_days as {{ metrics_exact_decimal() }})) as mean_days,
-        {{ metrics_percentile('int_metrics_completed_items.flow_time_days', 0.5) }} as median_days,
-        {{ metrics_percentile('int_metrics_completed_items.flow_time_days', 0.85) }} as p85_days,
-        {{ metrics_percentile('int_metrics_completed_items.flow_time_days', 0.95) }} as p95_days,
+        {{ metrics_percentiles('int_metrics_completed_items.flow_time_days', [0.5, 0.85, 0.95]) }}
+            as percentiles_days,
         min(int_metrics_completed_items.flow_time_days) as min_days,
         max(int_metrics_completed_items.flow_time_days) as max_days,
         avg(
             cast(int_metrics_completed_items.flow_time_business_days as {{ metrics_exact_decimal() }})
         ) as mean_business_days,
-        {{ metrics_percentile('int_metrics_completed_items.flow_time_business_days', 0.5) }} as median_business_days,
-        {{ metrics_percentile('int_metrics_completed_items.flow_time_business_days', 0.85) }} as p85_business_days,
-        {{ metrics_percentile('int_metrics_completed_items.flow_time_business_days', 0.95) }} as p95_business_days,
+        {{ metrics_percentiles('int_metrics_completed_items.flow_time_business_days', [0.5, 0.85, 0.95]) }}
+            as percentiles_business_days,
         min(int_metrics_completed_items.flow_time_business_days) as min_business_days,
         max(int_metrics_completed_items.flow_time_business_days) as max_business_days
     from int_metrics_completed_items
@@ -73,15 +71,15 @@ final as (
         int_metrics_periods.period_start,
         cast(coalesce(period_statistics.items, 0) as bigint) as items,
         round(cast(period_statistics.mean_days as {{ metrics_type_double() }}), 6) as mean_days,
-        period_statistics.median_days,
-        period_statistics.p85_days,
-        period_statistics.p95_days,
+        {{ metrics_list_element('period_statistics.percentiles_days', 1) }} as median_days,
+        {{ metrics_list_element('period_statistics.percentiles_days', 2) }} as p85_days,
+        {{ metrics_list_element('period_statistics.percentiles_days', 3) }} as p95_days,
         round(cast(period_statistics.min_days as {{ metrics_type_double() }}), 6) as min_days,
         round(cast(period_statistics.max_days as {{ metrics_type_double() }}), 6) as max_days,
         round(cast(period_statistics.mean_business_days as {{ metrics_type_double() }}), 6) as mean_business_days,
-        period_statistics.median_business_days,
-        period_statistics.p85_business_days,
-        period_statistics.p95_business_days,
+        {{ metrics_list_element('period_statistics.percentiles_business_days', 1) }} as median_business_days,
+        {{ metrics_list_element('period_statistics.percentiles_business_days', 2) }} as p85_business_days,
+        {{ metrics_list_element('period_statistics.percentiles_business_days', 3) }} as p95_business_days,
         round(cast(period_statistics.min_business_days as {{ metrics_type_double() }}), 6) as min_business_days,
         round(cast(period_statistics.max_business_days as {{ metrics_type_double() }}), 6) as max_business_days
     from int_metrics_periods
