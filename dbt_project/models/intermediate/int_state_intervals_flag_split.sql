@@ -130,7 +130,7 @@ intervals_split_by_flag as (
     select
         int_status_intervals_mapped.source,
         int_status_intervals_mapped.item_id,
-        int_status_intervals_mapped.status_interval_id,
+        int_status_intervals_mapped.stay_index,
         int_status_intervals_mapped.tool_state,
         int_status_intervals_mapped.tool_state_category,
         int_status_intervals_mapped.tool_state_flow_state,
@@ -180,23 +180,20 @@ intervals_with_overlay as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'source', "'|'", 'item_id', "'|'", 'cast(entered_at as ' ~ dbt.type_string() ~ ')'
-        ])) }} as state_interval_id,
         source,
         item_id,
-        row_number() over item_intervals as interval_index,
-        status_interval_id,
+        stay_index,
         tool_state,
         tool_state_category,
         tool_state_flow_state,
         flow_state,
-        lag(flow_state) over item_intervals as previous_flow_state,
         mapping_origin,
         is_flagged,
         tool_state_entered_at,
         entered_at,
-        exited_at
+        exited_at,
+        row_number() over item_intervals as interval_index,
+        lag(flow_state) over item_intervals as previous_flow_state
     from intervals_with_overlay
     window item_intervals as (partition by source, item_id order by entered_at asc)
 

@@ -97,14 +97,11 @@ stay_starts as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'source', "'|'", 'item_id', "'|'", 'cast(entered_at as ' ~ dbt.type_string() ~ ')'
-        ])) }} as status_interval_id,
         source,
         item_id,
-        row_number() over item_stays as stay_index,
         tool_state,
         entered_at,
+        row_number() over item_stays as stay_index,
         lead(entered_at) over item_stays as exited_at
     from stay_starts
     window item_stays as (partition by source, item_id order by entered_at asc)

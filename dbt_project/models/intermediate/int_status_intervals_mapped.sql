@@ -62,10 +62,15 @@ initial_resolutions as (
 resolution_changes_before_entry as (
 
     select
-        int_status_intervals_built.status_interval_id,
+        int_status_intervals_built.source,
+        int_status_intervals_built.item_id,
+        int_status_intervals_built.stay_index,
         resolution_changes_ordered.to_resolution,
         row_number() over (
-            partition by int_status_intervals_built.status_interval_id
+            partition by
+                int_status_intervals_built.source,
+                int_status_intervals_built.item_id,
+                int_status_intervals_built.stay_index
             order by resolution_changes_ordered.change_index desc
         ) as recency_rank
     from int_status_intervals_built
@@ -83,14 +88,16 @@ intervals_with_resolution as (
     select
         int_status_intervals_built.*,
         case
-            when resolution_changes_before_entry.status_interval_id is not null
+            when resolution_changes_before_entry.stay_index is not null
                 then resolution_changes_before_entry.to_resolution
             else initial_resolutions.resolution
         end as resolution_at_entry
     from int_status_intervals_built
     left join resolution_changes_before_entry
         on
-            int_status_intervals_built.status_interval_id = resolution_changes_before_entry.status_interval_id
+            int_status_intervals_built.source = resolution_changes_before_entry.source
+            and int_status_intervals_built.item_id = resolution_changes_before_entry.item_id
+            and int_status_intervals_built.stay_index = resolution_changes_before_entry.stay_index
             and resolution_changes_before_entry.recency_rank = 1
     left join initial_resolutions
         on
@@ -102,7 +109,6 @@ intervals_with_resolution as (
 final as (
 
     select
-        intervals_with_resolution.status_interval_id,
         intervals_with_resolution.source,
         intervals_with_resolution.item_id,
         intervals_with_resolution.stay_index,

@@ -15,7 +15,6 @@ int_work_items_typed as (
 final as (
 
     select
-        int_state_intervals_flag_split.state_interval_id,
         int_state_intervals_flag_split.source,
         int_state_intervals_flag_split.item_id,
         int_work_items_typed.item_key,
@@ -37,6 +36,14 @@ final as (
         int_state_intervals_flag_split.entered_at,
         int_state_intervals_flag_split.exited_at,
         int_state_intervals_flag_split.exited_at is null as is_current,
+        -- The key hashes what makes an interval unique (section 7: no two start at once in one item).
+        {{ dbt.hash(dbt.concat([
+            'int_state_intervals_flag_split.source',
+            "'|'",
+            'int_state_intervals_flag_split.item_id',
+            "'|'",
+            'cast(int_state_intervals_flag_split.entered_at as ' ~ dbt.type_string() ~ ')'
+        ])) }} as state_interval_id,
         {{ fractional_hours_between(
             'int_state_intervals_flag_split.entered_at',
             'coalesce(int_state_intervals_flag_split.exited_at, ' ~ as_of_timestamp() ~ ')'
