@@ -6,13 +6,12 @@ import sys
 from pathlib import Path
 
 from dagster import Definitions, in_process_executor
-from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
 from .assets import dbt_project, flow_report, jira_raw_tables, published_warehouse, vsm_dbt_models
 from .checks import dq_asset_checks
 from .git_assets import github_raw_tables, gitlab_raw_tables
-from .resources import TrackerResource, WarehouseResource
+from .resources import TrackerResource, VsmDbtCliResource, WarehouseResource
 from .schedules import (
     daily_refresh_schedule,
     raw_freshness_checks,
@@ -40,7 +39,7 @@ defs = Definitions(
     sensors=[report_failed_refresh, raw_freshness_sensor(freshness_checks)],
     resources={
         "dlt_runner": DagsterDltResource(),
-        "dbt": DbtCliResource(
+        "dbt": VsmDbtCliResource(
             project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
         ),
         "tracker": TrackerResource(),

@@ -78,3 +78,25 @@ def test_daily_schedule_time_and_zone_come_from_the_environment(monkeypatch: pyt
     schedule = importlib.reload(schedules).daily_refresh_schedule()
     assert schedule.cron_schedule == "30 5 * * 1-5"
     assert schedule.execution_timezone == "Europe/Berlin"
+
+
+def test_dbt_starts_without_a_version_subprocess_or_an_in_process_adapter(
+    defs, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """dagster-dbt spends ~4 s before every dbt command on `dbt --version` and on an adapter that only its
+    row-count and column-metadata fetchers use; the project's resource needs neither."""
+    from dagster_dbt.core import resource as dagster_dbt_resource
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"unexpected subprocess before dbt: {args}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
+    dbt = type(defs.resources["dbt"])(
+        project_dir=defs.resources["dbt"].project_dir, dbt_executable=defs.resources["dbt"].dbt_executable
+    )
+
+    invocation = dbt.cli(["debug", "--config-dir"], target_path=tmp_path).wait()
+
+    assert invocation.is_successful()
+    assert invocation.adapter is None
+    assert dbt._cli_version == dagster_dbt_resource.DBT_PYTHON_VERSION
