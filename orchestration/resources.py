@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import dlt
 from dagster import ConfigurableResource, InitResourceContext, get_dagster_logger
 from dagster_dbt import DbtCliResource
-from dagster_dbt.core.resource import DBT_PYTHON_VERSION
+from packaging.version import Version
 from pydantic import PrivateAttr
 
 from . import paths, warehouse
@@ -114,10 +116,10 @@ class VsmDbtCliResource(DbtCliResource):
     """
 
     @cached_property
-    def _cli_version(self) -> Any:
-        if DBT_PYTHON_VERSION is None:  # no dbt-core installed: ask the executable, as dagster-dbt does
-            return super()._cli_version
-        return DBT_PYTHON_VERSION
+    def _cli_version(self) -> Version:
+        if Path(self.dbt_executable).parent != Path(sys.executable).parent:
+            return super()._cli_version  # another environment's dbt: ask it, as dagster-dbt does
+        return Version(metadata.version("dbt-core"))
 
     def _initialize_dbt_core_adapter(self, args: Any) -> Any:
         return None
