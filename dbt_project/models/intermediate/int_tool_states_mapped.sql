@@ -21,7 +21,7 @@ flow_state_mappings as (
 transitions_in_use as (
 
     {# Each distinct transition per project and item type, from one pass over the status changes. #}
-    select
+    select distinct
         int_work_items_unioned.source,
         int_work_items_unioned.project_key,
         int_work_items_unioned.item_type,
@@ -34,14 +34,6 @@ transitions_in_use as (
         on
             int_status_changes_unioned.source = int_work_items_unioned.source
             and int_status_changes_unioned.item_id = int_work_items_unioned.item_id
-    group by
-        int_work_items_unioned.source,
-        int_work_items_unioned.project_key,
-        int_work_items_unioned.item_type,
-        int_status_changes_unioned.from_tool_state,
-        int_status_changes_unioned.from_tool_state_category,
-        int_status_changes_unioned.to_tool_state,
-        int_status_changes_unioned.to_tool_state_category
 
 ),
 
