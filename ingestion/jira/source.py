@@ -1,0 +1,293 @@
+"""The `jira_source` dlt source: its resources, the incremental cursor and the scope listing.
+
+Imported on first use of `ingestion.jira.jira_source` (see the package's `__init__`), so that the reader
+processes, which import the package for `pages` and `helpers`, do not pay for importing dlt.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dlt
+from dlt.common.typing import TSecretStrValue
+from dlt.extract.resource import DltResource
+
+from . import settings
+from .helpers import JiraError
+from .pages import (
+    JiraSettings,
+    ReadPlan,
+    _Instance,
+    _scope_pages,
+    build_jql,
+    connect,
+    expected_count,
+    read_batches,
+)
+
+logger = logging.getLogger(__name__)
+
+# (issues read, seconds elapsed, issues the search is expected to return or None when Jira cannot say)
+ProgressCallback = Callable[[int, float, int | None], None]
+
+# Issue ids per item of the scope listing.
+SCOPE_BATCH_IDS = 50_000
+# Source state key: how many issues the last scope listing (or full read) found.
+SCOPE_COUNT_STATE = "issues_in_scope"
+
+
+def naive_utc_columns(*names: str) -> dict[str, dict[str, Any]]:
+    """Timestamps the source already converted to UTC: stored without a zone, as the contract says."""
+    return {name: {"data_type": "timestamp", "timezone": False, "nullable": True} for name in names}
+
+
+def text_columns(*names: str) -> dict[str, dict[str, Any]]:
+    """Columns that exist even when a whole load has only nulls in them (staging selects them)."""
+    return {name: {"data_type": "text", "nullable": True} for name in names}
+
+
+@dataclass
+class ScopeListing:
+    """Ids of issues the tracker lists in scope now, for the `issue_scope` table.
+
+    `unchanged_before` is when the listing started, less the overlap window (clock skew between this machine
+    and Jira): an issue missing from the listing has vanished only if Jira last changed it before then, since
+    an issue created or moved in while the listing ran may be missing from it legitimately.
+    """
+
+    issue_ids: list[str]
+    listed_at: datetime
+    unchanged_before: datetime
+
+
+@dataclass
+class IssuePage:
+    """A batch of issues with complete changelogs, flattened for the `issues` and `changelog_items` tables."""
+
+    issues: Any  # pa.Table
+    changelog: Any  # pa.Table
+    scope: ScopeListing | None = None
+
+
+def scope_table(listing: ScopeListing) -> Any:
+    import pyarrow as pa
+
+    count = len(listing.issue_ids)
+    return pa.table(
+        {
+            "id": pa.array(listing.issue_ids, pa.string()),
+            "listed_at": pa.array([listing.listed_at] * count, pa.timestamp("us")),
+            "unchanged_before": pa.array([listing.unchanged_before] * count, pa.timestamp("us")),
+        }
+    )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _list_scope(jira: _Instance, state: dict[str, Any], config: JiraSettings) -> Iterator[ScopeListing]:
+    """After an incremental read: list the ids of every issue in scope, so deleted and moved issues show.
+
+    A listing that finds nothing where the last one found issues stops the run: lost permissions or a changed
+    project list look exactly like that, and publishing it would empty every metric.
+    """
+    listed_at = _utc_now()
+    unchanged_before = listed_at - timedelta(minutes=config.overlap_minutes)
+    jql = build_jql(config.projects, None, jira.time_zone)
+    batch: list[str] = []
+    total = 0
+    for ids in _scope_pages(jira, jql):
+        batch.extend(ids)
+        total += len(ids)
+        if len(batch) >= SCOPE_BATCH_IDS:
+            yield ScopeListing(batch, listed_at, unchanged_before)
+            batch = []
+    before = int(state.get(SCOPE_COUNT_STATE) or 0)
+    if total == 0 and before:
+        raise JiraError(
+            f"Jira lists no issues in scope ({jql}) although the last refresh found {before}. The API user "
+            "may have lost access, or SOURCES__JIRA__PROJECTS changed. Nothing was published; if the issues "
+            "really are gone, run `vsm refresh --full`."
+        )
+    yield ScopeListing(batch, listed_at, unchanged_before)
+    logger.info("Jira lists %d issues in scope (was %d)", total, before)
+    state[SCOPE_COUNT_STATE] = total
+
+
+@dlt.source(name="raw_jira", section="jira", max_table_nesting=0)
+def jira_source(
+    base_url: str = dlt.config.value,
+    email: str | None = None,
+    api_token: TSecretStrValue | None = None,
+    personal_access_token: TSecretStrValue | None = None,
+    projects: str | list[str] | None = None,
+    deployment: str = "auto",
+    overlap_minutes: int = settings.DEFAULT_OVERLAP_MINUTES,
+    page_size: int = settings.SEARCH_PAGE_SIZE,
+    browse_url: str | None = None,
+    request_timeout: float = settings.REQUEST_TIMEOUT_SECONDS,
+    progress: ProgressCallback | None = None,
+    reader_process: bool = True,
+) -> Sequence[DltResource]:
+    """Issues, their status/flag/resolution changes, and the status, type and project catalogs.
+
+    Configuration comes from dlt config and secrets: `SOURCES__JIRA__BASE_URL`, `SOURCES__JIRA__EMAIL`,
+    `SOURCES__JIRA__API_TOKEN` (Cloud) or `SOURCES__JIRA__PERSONAL_ACCESS_TOKEN` (Data Center),
+    optional `SOURCES__JIRA__PROJECTS` (comma-separated keys) and `SOURCES__JIRA__DEPLOYMENT`.
+    `browse_url` is the address people open items at (default: `base_url`), stored as `instance_url`.
+    `reader_process` reads and flattens the pages in a second process (see `pages.read_batches`); off, the
+    same work runs in this one.
+    """
+    instance_url = (browse_url or base_url).rstrip("/")
+    if isinstance(projects, str):
+        projects = [key.strip() for key in projects.split(",") if key.strip()]
+    config = JiraSettings(
+        base_url=base_url,
+        email=email,
+        api_token=api_token,
+        personal_access_token=personal_access_token,
+        projects=tuple(projects or ()),
+        deployment=deployment,
+        overlap_minutes=overlap_minutes,
+        page_size=min(max(page_size, 1), settings.SEARCH_PAGE_SIZE),
+        request_timeout=request_timeout,
+    )
+    instance_holder: list[_Instance] = []
+
+    def instance() -> _Instance:
+        if not instance_holder:
+            instance_holder.append(connect(config))
+        return instance_holder[0]
+
+    @dlt.resource(name="issue_pages", selected=False)
+    def issue_pages() -> Iterator[IssuePage]:
+        state = dlt.current.source_state()
+        cursor = state.get("updated_cursor")
+        since = None
+        if cursor:
+            since = datetime.fromisoformat(cursor) - timedelta(minutes=config.overlap_minutes)
+        jira = instance()
+        run_started = _utc_now()
+
+        def scope(issue_ids: list[str]) -> ScopeListing | None:
+            """A full read lists the whole scope as it goes; an incremental one lists it afterwards."""
+            if cursor:
+                return None
+            overlap = timedelta(minutes=config.overlap_minutes)
+            return ScopeListing(issue_ids, run_started, run_started - overlap)
+
+        jql = build_jql(config.projects, since, jira.time_zone)
+        logger.info("reading Jira issues: %s", jql)
+        expected = expected_count(jira, jql) if progress else None
+        started, count, newest = time.perf_counter(), 0, None
+        plan = ReadPlan.of(jira, config, jql, instance_url)
+        for batch in read_batches(plan, separate_process=reader_process):
+            count += batch.size
+            if batch.newest_updated is not None and (newest is None or batch.newest_updated > newest):
+                newest = batch.newest_updated
+            if progress:
+                progress(count, time.perf_counter() - started, expected)
+            yield IssuePage(batch.issues, batch.changelog, scope(batch.issue_ids))
+        if cursor:
+            yield from _list_scope(jira, state, config)
+        else:
+            state[SCOPE_COUNT_STATE] = count
+        if newest is not None:
+            state["updated_cursor"] = max(newest.isoformat(), cursor or "")
+
+    @dlt.transformer(
+        data_from=issue_pages,
+        name="issues",
+        write_disposition="merge",
+        primary_key="id",
+        columns=naive_utc_columns("resolution_date", "created", "updated"),
+    )
+    def issues(page: IssuePage | ScopeListing) -> Iterator[Any]:
+        if isinstance(page, IssuePage):
+            yield page.issues
+
+    @dlt.transformer(
+        data_from=issue_pages,
+        name="changelog_items",
+        write_disposition="merge",
+        primary_key=["issue_id", "history_id", "item_index"],
+        columns=naive_utc_columns("created"),
+    )
+    def changelog_items(page: IssuePage | ScopeListing) -> Iterator[Any]:
+        if isinstance(page, IssuePage):
+            yield page.changelog
+
+    @dlt.transformer(data_from=issue_pages, name="issue_scope", write_disposition="replace")
+    def issue_scope(page: IssuePage | ScopeListing) -> Iterator[Any]:
+        """The issues in the tracker's scope at this run, replaced every run (see `ScopeListing`)."""
+        listing = page.scope if isinstance(page, IssuePage) else page
+        if listing is not None:
+            yield scope_table(listing)
+
+    @dlt.resource(
+        name="statuses", write_disposition="merge", primary_key="id", columns=text_columns("scope_project_id")
+    )
+    def statuses() -> Iterator[list[dict[str, Any]]]:
+        jira = instance()
+        yield [
+            {
+                "id": str(status.get("id")),
+                "name": status.get("name"),
+                "status_category_key": (status.get("statusCategory") or {}).get("key"),
+                "status_category_name": (status.get("statusCategory") or {}).get("name"),
+                "scope_project_id": ((status.get("scope") or {}).get("project") or {}).get("id"),
+            }
+            for status in jira.client.get(settings.STATUSES.format(api=jira.api))
+        ]
+
+    @dlt.resource(
+        name="issue_types",
+        write_disposition="merge",
+        primary_key="id",
+        columns={
+            "hierarchy_level": {"data_type": "bigint", "nullable": True},
+            # Types match the flow model on this name (Cloud); `name` is in the API user's language.
+            # Data Center has no such field: the column exists, null, and staging falls back to `name`.
+            "untranslated_name": {"data_type": "text", "nullable": True},
+        },
+    )
+    def issue_types() -> Iterator[list[dict[str, Any]]]:
+        jira = instance()
+        yield [
+            {
+                "id": str(issue_type.get("id")),
+                "name": issue_type.get("name"),
+                "untranslated_name": issue_type.get("untranslatedName"),
+                "is_subtask": bool(issue_type.get("subtask")),
+                "hierarchy_level": issue_type.get("hierarchyLevel"),
+            }
+            for issue_type in jira.client.get(settings.ISSUE_TYPES.format(api=jira.api))
+        ]
+
+    @dlt.resource(name="projects", write_disposition="merge", primary_key="id")
+    def projects_resource() -> Iterator[list[dict[str, Any]]]:
+        jira = instance()
+        start = 0
+        while True:
+            page = jira.client.get(settings.PROJECTS.format(api=jira.api), startAt=start, maxResults=50)
+            values = page.get("values") or []
+            yield [
+                {
+                    "id": str(project.get("id")),
+                    "key": project.get("key"),
+                    "name": project.get("name"),
+                    "instance_url": instance_url,
+                }
+                for project in values
+            ]
+            start += len(values)
+            if not values or page.get("isLast", True):
+                return
+
+    return (issue_pages, issues, changelog_items, issue_scope, statuses, issue_types, projects_resource)
