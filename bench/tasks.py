@@ -1,6 +1,8 @@
 """The measured work, each run in a fresh interpreter by `bench.proc.run_task` so its RSS is its own.
 
 `python -m bench.tasks NAME JSON_ARGUMENTS RESULT_PATH` runs `NAME(**arguments)` and writes its JSON result.
+Imports are inside the tasks: the source's reader processes import this module again as their main module,
+and in a refresh their main module is the `vsm` script, which imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-
-import duckdb
 
 
 def _fresh(directory: str) -> Path:
@@ -53,6 +53,8 @@ def _step_seconds(pipeline: Any) -> dict[str, float]:
 
 
 def _counts(work: Path, tables: list[str]) -> dict[str, int]:
+    import duckdb
+
     with duckdb.connect(str(work / "raw.duckdb"), read_only=True) as connection:
         return {
             table: int(connection.execute(f"select count(*) from raw_jira.{table}").fetchone()[0])  # type: ignore[index]
@@ -118,6 +120,8 @@ def ingest_naive_dlt(url: str, issues: int, work: str) -> dict[str, Any]:
     started = time.perf_counter()
     pipeline.run(raw_issues())
     seconds = time.perf_counter() - started
+    import duckdb
+
     with duckdb.connect(str(directory / "raw.duckdb"), read_only=True) as connection:
         tables = [
             row[0]
@@ -210,6 +214,8 @@ def ingest_duckdb(pages: str, work: str, flagged: str, threads: int = 2) -> dict
     """DuckDB's own read_json + unnest of the recorded pages into `issues` and `changelog_items`."""
     directory = _fresh(work)
     started = time.perf_counter()
+    import duckdb
+
     with duckdb.connect(str(directory / "native.duckdb")) as connection:
         connection.execute(f"set threads = {threads}; set timezone = 'UTC'")
         connection.execute(_DUCKDB_SQL.format(pages=pages, flagged=flagged))
