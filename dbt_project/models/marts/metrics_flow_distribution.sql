@@ -6,9 +6,37 @@ metrics_flow_velocity as (
 
 ),
 
-metrics_flow_load as (
+int_metrics_daily_flow_load as (
 
-    select * from {{ ref('metrics_flow_load') }}
+    select * from {{ ref('int_metrics_daily_flow_load') }}
+
+),
+
+int_metrics_calendar as (
+
+    select * from {{ ref('int_metrics_calendar') }}
+
+),
+
+{# Canceled items are excluded from distribution (spec section 4), so the load it divides is the average of
+    the daily load of items not canceled now, over the same days as metrics_flow_load's average. #}
+distribution_loads as (
+
+    select
+        int_metrics_daily_flow_load.value_stream,
+        int_metrics_daily_flow_load.flow_item_type,
+        int_metrics_calendar.period_grain,
+        int_metrics_calendar.period_start,
+        avg(cast(int_metrics_daily_flow_load.distribution_load as {{ metrics_type_double() }})) as flow_load
+    from int_metrics_daily_flow_load
+    inner join int_metrics_calendar
+        on int_metrics_daily_flow_load.day_date = int_metrics_calendar.day_date
+    where int_metrics_daily_flow_load.flow_item_type != 'all'
+    group by
+        int_metrics_daily_flow_load.value_stream,
+        int_metrics_daily_flow_load.flow_item_type,
+        int_metrics_calendar.period_grain,
+        int_metrics_calendar.period_start
 
 ),
 
@@ -20,14 +48,14 @@ type_totals as (
         metrics_flow_velocity.period_grain,
         metrics_flow_velocity.period_start,
         metrics_flow_velocity.completed,
-        metrics_flow_load.flow_load
+        distribution_loads.flow_load
     from metrics_flow_velocity
-    left join metrics_flow_load
+    left join distribution_loads
         on
-            metrics_flow_velocity.value_stream = metrics_flow_load.value_stream
-            and metrics_flow_velocity.flow_item_type = metrics_flow_load.flow_item_type
-            and metrics_flow_velocity.period_grain = metrics_flow_load.period_grain
-            and metrics_flow_velocity.period_start = metrics_flow_load.period_start
+            metrics_flow_velocity.value_stream = distribution_loads.value_stream
+            and metrics_flow_velocity.flow_item_type = distribution_loads.flow_item_type
+            and metrics_flow_velocity.period_grain = distribution_loads.period_grain
+            and metrics_flow_velocity.period_start = distribution_loads.period_start
 
 ),
 
