@@ -51,11 +51,81 @@
 {%- endmacro %}
 
 
+{#- The status label in effect after each signal of a git tracker item: of the status labels on the item at
+    that point, the one added last. Removing it falls back to a status label added before it that is still on
+    (an item can carry two), or to none. `signals` is the CTE of ordered signals (`signal_index`), whose label
+    events have `status_label` and `is_label_added`. Renders the CTEs from `status_label_events` to
+    `signals_with_status_label`: the signals with their `status_label_so_far` (null when no status label is on). -#}
+{% macro git_status_labels_in_effect(signals) %}
+status_label_events as (
+
+    select
+        item_id,
+        signal_index,
+        status_label,
+        is_label_added,
+        lead(signal_index) over (partition by item_id, status_label order by signal_index asc) as next_index
+    from {{ signals }}
+    where status_label is not null
+
+),
+
+{# A label is on from the signal that added it until the next event of the same label (its removal). #}
+status_label_stays as (
+
+    select
+        item_id,
+        status_label,
+        signal_index as added_index,
+        next_index as ended_index
+    from status_label_events
+    where is_label_added
+
+),
+
+status_labels_on as (
+
+    select
+        {{ signals }}.item_id,
+        {{ signals }}.signal_index,
+        status_label_stays.status_label,
+        row_number() over (
+            partition by {{ signals }}.item_id, {{ signals }}.signal_index
+            order by status_label_stays.added_index desc
+        ) as added_last_rank
+    from {{ signals }}
+    inner join status_label_stays
+        on
+            {{ signals }}.item_id = status_label_stays.item_id
+            and {{ signals }}.signal_index >= status_label_stays.added_index
+            and (
+                status_label_stays.ended_index is null
+                or {{ signals }}.signal_index < status_label_stays.ended_index
+            )
+
+),
+
+signals_with_status_label as (
+
+    select
+        {{ signals }}.*,
+        status_labels_on.status_label as status_label_so_far
+    from {{ signals }}
+    left join status_labels_on
+        on
+            {{ signals }}.item_id = status_labels_on.item_id
+            and {{ signals }}.signal_index = status_labels_on.signal_index
+            and status_labels_on.added_last_rank = 1
+
+)
+{% endmacro %}
+
 {#- The tool-state changes of a git tracker item, from its ordered signals: a closing signal (`Done`, `Canceled`)
-    wins, else the latest status label, else the latest lifecycle state, else the item's initial state; a change
-    is recorded where the derived state differs from the one before. Shared by the GitHub and GitLab staging
-    models, which differ only in how they turn their events into signals. Renders the CTEs from
-    `states_so_far` to `final`; `signals` is the CTE of grouped signals, joined to a CTE named `items`. -#}
+    wins, else the status label in effect, else the latest lifecycle state, else the item's initial state; a
+    change is recorded where the derived state differs from the one before. Shared by the GitHub and GitLab
+    staging models, which differ only in how they turn their events into signals. Renders the CTEs from
+    `states_so_far` to `final`; `signals` is the CTE of grouped signals with their `status_label_so_far` (see
+    `git_status_labels_in_effect`), joined to a CTE named `items`. -#}
 {% macro git_tool_state_changes(signals, state_column, group_column) %}
 states_so_far as (
 
@@ -66,12 +136,10 @@ states_so_far as (
         {{ signals }}.signaled_at,
         items.source,
         items.initial_tool_state,
+        {{ signals }}.status_label_so_far,
         max({{ signals }}.{{ state_column }}) over (
             partition by {{ signals }}.item_id, {{ signals }}.{{ group_column }}
-        ) as signal_state_so_far,
-        max({{ signals }}.status_label) over (
-            partition by {{ signals }}.item_id, {{ signals }}.status_label_group
-        ) as status_label_so_far
+        ) as signal_state_so_far
     from {{ signals }}
     inner join items
         on {{ signals }}.item_id = items.item_id
@@ -89,7 +157,7 @@ derived_states as (
         initial_tool_state,
         case
             when signal_state_so_far in ('Done', 'Canceled') then signal_state_so_far
-            when nullif(status_label_so_far, '') is not null then status_label_so_far
+            when status_label_so_far is not null then status_label_so_far
             else coalesce(signal_state_so_far, initial_tool_state)
         end as tool_state
     from states_so_far

@@ -5,7 +5,8 @@
     request closed unmerged -> `Canceled`; reopened -> `Reopened`. Open-work signals while the item is closed
     are ignored (a later pull request mentioning a closed issue does not reopen it).
     A status label (var `github_status_label_prefixes`) names the tool state while the item is open; removing
-    it falls back to the lifecycle state. At one instant, unlabeled sorts before labeled (a label swap). -#}
+    it falls back to another status label still on (the one added last), else to the lifecycle state. At one
+    instant, unlabeled sorts before labeled (a label swap). -#}
 {%- set status_prefixes = var('github_status_label_prefixes', ['status:', 'status/']) -%}
 
 with
@@ -55,12 +56,11 @@ event_signals as (
         end as work_state,
         case
             when
-                events.event_type = 'labeled' and {{ is_status_label('events.label_name', status_prefixes) }}
+                events.event_type in ('labeled', 'unlabeled')
+                and {{ is_status_label('events.label_name', status_prefixes) }}
                 then events.label_name
-            when
-                events.event_type = 'unlabeled' and {{ is_status_label('events.label_name', status_prefixes) }}
-                then ''
         end as status_label,
+        events.event_type = 'labeled' as is_label_added,
         case events.event_type
             when 'unlabeled' then 1
             when 'labeled' then 2
@@ -89,6 +89,7 @@ item_closure_signals as (
         end as closure_state,
         cast(null as {{ dbt.type_string() }}) as work_state,
         cast(null as {{ dbt.type_string() }}) as status_label,
+        cast(null as {{ dbt.type_boolean() }}) as is_label_added,
         7 as signal_priority
     from items
     where state = 'closed' and coalesce(closed_at, merged_at) is not null
@@ -147,8 +148,7 @@ lifecycle_grouped as (
 
     select
         *,
-        count(lifecycle_state) over item_signals_so_far as lifecycle_group,
-        count(status_label) over item_signals_so_far as status_label_group
+        count(lifecycle_state) over item_signals_so_far as lifecycle_group
     from lifecycle_signals
     window item_signals_so_far as (
         partition by item_id order by signal_index asc
@@ -157,6 +157,8 @@ lifecycle_grouped as (
 
 ),
 
-{{ git_tool_state_changes('lifecycle_grouped', 'lifecycle_state', 'lifecycle_group') }}
+{{ git_status_labels_in_effect('lifecycle_grouped') }},
+
+{{ git_tool_state_changes('signals_with_status_label', 'lifecycle_state', 'lifecycle_group') }}
 
 select * from final

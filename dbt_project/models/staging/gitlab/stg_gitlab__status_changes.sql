@@ -2,8 +2,9 @@
     requests `In Progress`; merged, or an issue closed -> `Done`; a merge request closed unmerged ->
     `Canceled`; reopened -> `Reopened`. A status label (a scoped label whose scope is in var
     `gitlab_status_label_scopes`, default `workflow`, e.g. `workflow::in dev`) names the tool state while
-    the item is open; removing it falls back to the lifecycle state. GitLab replaces a scoped label by
-    removing the old one and adding the new one at the same instant: removals sort first. -#}
+    the item is open; removing it falls back to another status label still on (the one added last), else to
+    the lifecycle state. GitLab replaces a scoped label by removing the old one and adding the new one at the
+    same instant: removals sort first. -#}
 {%- set status_prefixes = [] -%}
 {%- for scope in var('gitlab_status_label_scopes', ['workflow']) -%}
     {%- do status_prefixes.append(scope ~ '::') -%}
@@ -38,12 +39,11 @@ event_signals as (
         end as closure_state,
         case
             when
-                events.event_type = 'labeled' and {{ is_status_label('events.label_name', status_prefixes) }}
+                events.event_type in ('labeled', 'unlabeled')
+                and {{ is_status_label('events.label_name', status_prefixes) }}
                 then events.label_name
-            when
-                events.event_type = 'unlabeled' and {{ is_status_label('events.label_name', status_prefixes) }}
-                then ''
         end as status_label,
+        events.event_type = 'labeled' as is_label_added,
         case
             when events.event_type = 'unlabeled' then 1
             when events.event_type = 'labeled' then 2
@@ -69,6 +69,7 @@ item_closure_signals as (
             else 'Done'
         end as closure_state,
         cast(null as {{ dbt.type_string() }}) as status_label,
+        cast(null as {{ dbt.type_boolean() }}) as is_label_added,
         7 as signal_priority
     from items
     where state in ('closed', 'merged') and coalesce(merged_at, closed_at) is not null
@@ -91,8 +92,7 @@ signals_grouped as (
     select
         *,
         row_number() over item_signals as signal_index,
-        count(closure_state) over item_signals_so_far as closure_group,
-        count(status_label) over item_signals_so_far as status_label_group
+        count(closure_state) over item_signals_so_far as closure_group
     from signals
     window
         item_signals as (partition by item_id order by signaled_at asc, signal_priority asc, signal_id asc),
@@ -103,6 +103,8 @@ signals_grouped as (
 
 ),
 
-{{ git_tool_state_changes('signals_grouped', 'closure_state', 'closure_group') }}
+{{ git_status_labels_in_effect('signals_grouped') }},
+
+{{ git_tool_state_changes('signals_with_status_label', 'closure_state', 'closure_group') }}
 
 select * from final
