@@ -17,6 +17,8 @@ from typing import Any
 
 import duckdb
 
+from orchestration.paths import dlt_duckdb_memory_limit
+
 from . import env
 from .proc import Finished, Server, run_measured, run_task
 from .replay import record
@@ -27,6 +29,9 @@ NAIVE_SIZE = 20_000  # dlt's default nesting does not survive much more on this 
 INGEST_TARGET_RATE = 5_000
 NAIVE_TARGET_RATIO = 30
 MEMORY_FLAT_TOLERANCE = 1.25  # "flat": peak at the largest size within 25% of the smallest
+# Flat "as the issue count grows (100k and 1M issues)" (issue 3): a 10k read is over before the reader
+# processes reach their working size, so it measures start-up, not growth.
+MEMORY_FLAT_FROM_SIZE = 100_000
 FULL_REFRESH_TARGET_SECONDS = {1_000_000: 360}
 FULL_REFRESH_TARGET_RSS_MIB = {1_000_000: 2048}
 FACTS_TARGET_SECONDS = {1_000_000: 60}
@@ -111,25 +116,22 @@ def ingest(sizes: list[int]) -> Iterator[Measurement]:
         )
         if size == max(sizes):
             with replay_server(size) as server:
-                say(f"[ingest {size:,}] source, DuckDB memory_limit {DUCKDB_MEMORY_LIMIT}")
+                say(f"[ingest {size:,}] source, dlt's DuckDB memory_limit {DUCKDB_MEMORY_LIMIT}")
                 capped = run_task(
                     "ingest_source",
                     {"url": server.url, "issues": size, "work": work + "-capped"},
                     "capped",
-                    {
-                        "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG": json.dumps(
-                            {"memory_limit": DUCKDB_MEMORY_LIMIT}
-                        )
-                    },
+                    {"VSM_DLT_DUCKDB_MEMORY_LIMIT": DUCKDB_MEMORY_LIMIT},
                 )
             yield Measurement(
                 "ingest",
                 size,
-                f"source peak RSS, DuckDB memory_limit {DUCKDB_MEMORY_LIMIT}",
+                f"source peak RSS, dlt's DuckDB memory_limit {DUCKDB_MEMORY_LIMIT}",
                 capped.peak_rss_bytes / MIB,
                 "MiB",
-                details=f"{size / capped.result['seconds']:,.0f} issues/s; "
-                "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG",
+                details=f"{size / capped.result['seconds']:,.0f} issues/s (load "
+                f"{capped.result['steps'].get('load', 0.0):.1f} s); VSM_DLT_DUCKDB_MEMORY_LIMIT, default "
+                f"{dlt_duckdb_memory_limit()}",
             )
         say(f"[ingest {size:,}] DuckDB read_json + unnest of the same pages")
         native = run_task(
@@ -159,8 +161,9 @@ def ingest(sizes: list[int]) -> Iterator[Measurement]:
             "issues/s",
             details=_rate_details(live, size) + " (the generator runs in its own process)",
         )
-    if len(peaks) > 1:
-        low, high = min(peaks), max(peaks)
+    grown = [size for size in peaks if size >= MEMORY_FLAT_FROM_SIZE]
+    if len(grown) > 1:
+        low, high = min(grown), max(grown)
         yield Measurement(
             "ingest",
             high,

@@ -29,11 +29,11 @@ def _pipeline(work: Path, name: str, memory_limit: bool = True) -> Any:
     import dlt
     from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
-    from orchestration.paths import duckdb_memory_limit
+    from orchestration.paths import dlt_duckdb_memory_limit
 
     credentials = DuckDbCredentials(str(work / "raw.duckdb"))
     if memory_limit:
-        credentials.global_config = {"memory_limit": duckdb_memory_limit()}
+        credentials.global_config = {"memory_limit": dlt_duckdb_memory_limit()}
     return dlt.pipeline(
         pipeline_name=name,
         pipelines_dir=str(work / "dlt"),

@@ -75,7 +75,7 @@ class WarehouseResource(ConfigurableResource):
         dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
         credentials = DuckDbCredentials(str(copy.path))
         # dlt's merge de-duplicates the whole staging table: without a limit DuckDB keeps up to 80% of RAM.
-        credentials.global_config = {"memory_limit": paths.duckdb_memory_limit()}
+        credentials.global_config = {"memory_limit": paths.dlt_duckdb_memory_limit()}
         return dlt.pipeline(
             pipeline_name=pipeline_name,
             pipelines_dir=str(copy.directory / "dlt"),
