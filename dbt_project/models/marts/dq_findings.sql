@@ -28,6 +28,18 @@ int_work_items_unioned as (
 
 ),
 
+int_flag_changes_unioned as (
+
+    select * from {{ ref('int_flag_changes_unioned') }}
+
+),
+
+int_resolution_changes_unioned as (
+
+    select * from {{ ref('int_resolution_changes_unioned') }}
+
+),
+
 int_metrics_dq_missing_wait_states as (
 
     select * from {{ ref('int_metrics_dq_missing_wait_states') }}
@@ -291,6 +303,62 @@ invalid_change_timestamps as (
 
 ),
 
+-- invalid_timestamp of flag and resolution changes: like a status change, one dated before creation takes
+-- effect at creation and one after as-of is ignored
+
+flag_and_resolution_changes as (
+
+    select
+        source,
+        item_id,
+        changed_at,
+        {{ dbt.concat(["'flag change '", 'change_id']) }} as subject
+    from int_flag_changes_unioned
+
+    union all
+
+    select
+        source,
+        item_id,
+        changed_at,
+        {{ dbt.concat(["'resolution change '", 'change_id']) }} as subject
+    from int_resolution_changes_unioned
+
+),
+
+invalid_flag_and_resolution_timestamps as (
+
+    select
+        'invalid_timestamp' as check_name,
+        'warn' as severity,
+        fct_flow_items.value_stream,
+        flag_and_resolution_changes.source,
+        flag_and_resolution_changes.item_id,
+        fct_flow_items.item_key,
+        flag_and_resolution_changes.subject,
+        {{ dbt.concat([
+            "'`'", 'fct_flow_items.item_key', "'`: '", 'flag_and_resolution_changes.subject', "' is dated '",
+            'cast(flag_and_resolution_changes.changed_at as ' ~ dbt.type_string() ~ ')',
+            "case when flag_and_resolution_changes.changed_at < fct_flow_items.created_at"
+            ~ " then ', before the item was created ('"
+            ~ " || cast(fct_flow_items.created_at as " ~ dbt.type_string() ~ ") || '); it is counted at creation'"
+            ~ " else ', in the future (after this run started); it is ignored until then' end",
+            "'. Check the clock or time zone of the '", 'flag_and_resolution_changes.source',
+            "' instance and its export.'"
+        ]) }} as message,
+        cast(null as {{ metrics_type_double() }}) as observed_value,
+        fct_flow_items.project_key
+    from flag_and_resolution_changes
+    inner join fct_flow_items
+        on
+            flag_and_resolution_changes.source = fct_flow_items.source
+            and flag_and_resolution_changes.item_id = fct_flow_items.item_id
+    where
+        flag_and_resolution_changes.changed_at < fct_flow_items.created_at
+        or flag_and_resolution_changes.changed_at > {{ run_started }}
+
+),
+
 invalid_item_timestamps as (
 
     select
@@ -373,6 +441,8 @@ findings as (
     select * from inconsistent_transitions
     union all
     select * from invalid_change_timestamps
+    union all
+    select * from invalid_flag_and_resolution_timestamps
     union all
     select * from invalid_item_timestamps
     union all
