@@ -35,6 +35,6 @@ def dlt_duckdb_memory_limit() -> str:
     folder beside the run's working copy instead. dlt's merge de-duplicates everything a load brings by
     primary key: under the dbt build's limit (`VSM_DUCKDB_MEMORY_LIMIT`, 1.1GB, in dbt_project/profiles.yml)
     that took the ingestion peak from ~0.8 GB at 100k issues to ~1.3 GB at 1M; at 512MB the merge spills and
-    the peak stays ~0.85 GB at 1M (the 1M load 23.5 -> 30.3 s).
+    the peak stays ~0.8 GB at 1M (the 1M load ~24 -> ~29 s; bench/notes.md, section 1).
     """
     return os.environ.get("VSM_DLT_DUCKDB_MEMORY_LIMIT") or DEFAULT_DLT_DUCKDB_MEMORY_LIMIT

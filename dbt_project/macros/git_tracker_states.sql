@@ -53,9 +53,12 @@
 
 {#- The status label in effect after each signal of a git tracker item: of the status labels on the item at
     that point, the one added last. Removing it falls back to a status label added before it that is still on
-    (an item can carry two), or to none. `signals` is the CTE of ordered signals (`signal_index`), whose label
-    events have `status_label` and `is_label_added`. Renders the CTEs from `status_label_events` to
-    `signals_with_status_label`: the signals with their `status_label_so_far` (null when no status label is on). -#}
+    (an item can carry two), or to none. A label is paired with its removal by name, case-insensitively; a
+    removal that matches no label on (the timeline keeps each event's name, so a label renamed in between no
+    longer matches) ends every status label then on, as if the item lost its status. `signals` is the CTE of
+    ordered signals (`signal_index`), whose label events have `status_label` and `is_label_added`. Renders the
+    CTEs from `status_label_events` to `signals_with_status_label`: the signals with their `status_label_so_far`
+    (null when no status label is on). -#}
 {% macro git_status_labels_in_effect(signals) %}
 status_label_events as (
 
@@ -64,22 +67,55 @@ status_label_events as (
         signal_index,
         status_label,
         is_label_added,
-        lead(signal_index) over (partition by item_id, status_label order by signal_index asc) as next_index
+        lead(signal_index) over (
+            partition by item_id, lower(status_label) order by signal_index asc
+        ) as next_same_label_index,
+        lag(is_label_added) over (
+            partition by item_id, lower(status_label) order by signal_index asc
+        ) as was_added_before
     from {{ signals }}
     where status_label is not null
 
 ),
 
-{# A label is on from the signal that added it until the next event of the same label (its removal). #}
-status_label_stays as (
+unmatched_label_removals as (
 
     select
         item_id,
-        status_label,
-        signal_index as added_index,
-        next_index as ended_index
+        signal_index
     from status_label_events
-    where is_label_added
+    where not is_label_added and not coalesce(was_added_before, false)
+
+),
+
+{# A label is on from the signal that added it until the next event of the same label (its removal), or an
+    unmatched removal before that. #}
+status_label_stays as (
+
+    select
+        status_label_events.item_id,
+        status_label_events.status_label,
+        status_label_events.signal_index as added_index,
+        case
+            when min(unmatched_label_removals.signal_index) is null
+                then status_label_events.next_same_label_index
+            when
+                status_label_events.next_same_label_index is null
+                or min(unmatched_label_removals.signal_index) < status_label_events.next_same_label_index
+                then min(unmatched_label_removals.signal_index)
+            else status_label_events.next_same_label_index
+        end as ended_index
+    from status_label_events
+    left join unmatched_label_removals
+        on
+            status_label_events.item_id = unmatched_label_removals.item_id
+            and unmatched_label_removals.signal_index > status_label_events.signal_index
+    where status_label_events.is_label_added
+    group by
+        status_label_events.item_id,
+        status_label_events.status_label,
+        status_label_events.signal_index,
+        status_label_events.next_same_label_index
 
 ),
 
