@@ -162,7 +162,9 @@ def ingest(sizes: list[int]) -> Iterator[Measurement]:
             details=_rate_details(live, size) + " (the generator runs in its own process)",
         )
     grown = [size for size in peaks if size >= MEMORY_FLAT_FROM_SIZE]
-    if len(grown) > 1:
+    if len(grown) < 2:
+        say(f"[ingest] peak RSS growth needs two sizes from {MEMORY_FLAT_FROM_SIZE:,} up (add --with-1m)")
+    else:
         low, high = min(grown), max(grown)
         yield Measurement(
             "ingest",
