@@ -212,10 +212,10 @@ where lower(item ->> 'field') in ('status', 'flagged', 'resolution', 'issuetype'
 
 def ingest_duckdb(pages: str, work: str, flagged: str, threads: int = 2) -> dict[str, Any]:
     """DuckDB's own read_json + unnest of the recorded pages into `issues` and `changelog_items`."""
-    directory = _fresh(work)
-    started = time.perf_counter()
     import duckdb
 
+    directory = _fresh(work)
+    started = time.perf_counter()
     with duckdb.connect(str(directory / "native.duckdb")) as connection:
         connection.execute(f"set threads = {threads}; set timezone = 'UTC'")
         connection.execute(_DUCKDB_SQL.format(pages=pages, flagged=flagged))
