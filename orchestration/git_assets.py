@@ -4,7 +4,9 @@ Which host is read comes from the tracker resource: the one the user configured 
 demo (no Jira configured either), the demo tracker's repository or project. A host that is not to be read
 (a real Jira is configured but this host is not) still succeeds: its asset loads nothing and reports every
 table as materialised with `configured: false`, and the dbt staging models read the missing raw tables as
-empty sets (`source_or_empty`), so the run keeps building.
+empty sets (`source_or_empty`), so the run keeps building. If an earlier refresh landed items of that host,
+the asset runs its source with nothing configured, which empties the host's scope listing: the items leave
+the facts and metrics (their raw rows stay), as a full refresh, which starts from an empty warehouse, would.
 """
 
 from collections.abc import Callable, Iterator
@@ -17,8 +19,14 @@ from dagster_dlt import DagsterDltResource, dlt_assets
 from ingestion.github import github_source
 from ingestion.gitlab import gitlab_source
 
+from . import warehouse as warehouse_files
 from .resources import TrackerResource, WarehouseResource
 from .translators import RawTableTranslator
+
+
+def _landed_before(warehouse: WarehouseResource, dataset: str) -> bool:
+    """Whether an earlier refresh landed this host's items in the warehouse this run works on."""
+    return warehouse_files.has_table(warehouse.working_copy().path, dataset, "items")
 
 
 def _run_or_skip(
@@ -31,9 +39,18 @@ def _run_or_skip(
     source_factory: Callable[..., Any],
     pipeline_name: str,
     dataset: str,
+    scope_argument: str,
     settings_hint: str,
 ) -> Iterator[Any]:
     with tracker.git_source_arguments(host) as arguments:
+        if arguments is None and _landed_before(warehouse, dataset):
+            context.log.warning(
+                f"{dataset}: not configured ({settings_hint} unset), but an earlier refresh landed its "
+                "items: they are left out of the facts and metrics (their raw rows stay). Configure the host "
+                "again to bring them back, or run `vsm refresh --full` to drop them."
+            )
+            # No token is needed: with nothing configured the source only replaces its scope listing.
+            arguments = {"access_token": "unused", scope_argument: ""}
         if arguments is None:
             context.log.info(f"{dataset}: not configured ({settings_hint} unset); nothing to load")
             for key in context.selected_asset_keys:
@@ -74,6 +91,7 @@ def github_raw_tables(
         source_factory=github_source,
         pipeline_name="vsm_github",
         dataset="raw_github",
+        scope_argument="repositories",
         settings_hint="SOURCES__GITHUB__ACCESS_TOKEN / SOURCES__GITHUB__REPOSITORIES",
     )
 
@@ -100,5 +118,6 @@ def gitlab_raw_tables(
         source_factory=gitlab_source,
         pipeline_name="vsm_gitlab",
         dataset="raw_gitlab",
+        scope_argument="projects",
         settings_hint="SOURCES__GITLAB__ACCESS_TOKEN / SOURCES__GITLAB__PROJECTS",
     )

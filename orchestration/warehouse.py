@@ -111,6 +111,18 @@ def publish(copy: WorkingCopy) -> Path:
     return copy.published
 
 
+def has_table(path: Path, schema: str, table: str) -> bool:
+    """Whether the DuckDB file at `path` holds `schema.table` (read-only; False when there is no file)."""
+    if not path.exists():
+        return False
+    with duckdb.connect(str(path), read_only=True) as connection:
+        found = connection.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()
+    return bool(found and found[0])
+
+
 def dbt_working_path(copy: WorkingCopy) -> Path:
     """The working copy as dbt sees it: the same path in every run (`.refresh/current/<name>`).
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dlt
@@ -24,6 +24,7 @@ from . import settings
 from .helpers import (
     EVENTS_SCHEMA,
     ITEMS_SCHEMA,
+    SCOPE_SCHEMA,
     GitHubAuthError,
     GitHubClient,
     GitHubError,
@@ -95,7 +96,8 @@ def github_source(
     page_size: int = settings.PAGE_SIZE,
     client: GitHubClient | None = None,
 ) -> Sequence[DltResource]:
-    """Issues and pull requests (`items`) and their lifecycle timeline events (`events`).
+    """Issues and pull requests (`items`), their lifecycle timeline events (`events`) and the configured
+    repositories (`repository_scope`).
 
     Configuration comes from dlt config and secrets: `SOURCES__GITHUB__ACCESS_TOKEN` and
     `SOURCES__GITHUB__REPOSITORIES` (`owner/repo,owner/repo`, or a list in a TOML file);
@@ -174,4 +176,16 @@ def github_source(
             )
         yield to_table(rows, EVENTS_SCHEMA)
 
-    return (item_pages, items, events)
+    @dlt.resource(
+        name="repository_scope", write_disposition="replace", columns=naive_utc_columns("listed_at")
+    )
+    def repository_scope() -> Iterator[Any]:
+        """The repositories this run reads, replaced every run: staging keeps only their items.
+
+        A repository removed from `SOURCES__GITHUB__REPOSITORIES` keeps its raw rows, but its items leave the
+        facts and metrics, as a `--full` refresh (which starts from an empty warehouse) would drop them.
+        """
+        listed_at = datetime.now(UTC).replace(tzinfo=None)
+        yield to_table([{"repository": name, "listed_at": listed_at} for name in names], SCOPE_SCHEMA)
+
+    return (item_pages, items, events, repository_scope)

@@ -182,6 +182,9 @@ ITEMS_SCHEMA = pa.schema(
     ]
 )
 
+# `raw_github.repository_scope`: the repositories configured at the last run (replaced every run).
+SCOPE_SCHEMA = pa.schema([("repository", pa.string()), ("listed_at", pa.timestamp("us"))])
+
 EVENTS_SCHEMA = pa.schema(
     [
         ("item_id", pa.string()),

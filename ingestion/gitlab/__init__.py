@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -24,6 +24,7 @@ from . import settings
 from .helpers import (
     EVENTS_SCHEMA,
     ITEMS_SCHEMA,
+    SCOPE_SCHEMA,
     GitLabAuthError,
     GitLabClient,
     GitLabError,
@@ -78,7 +79,8 @@ def gitlab_source(
     page_size: int = settings.PAGE_SIZE,
     client: GitLabClient | None = None,
 ) -> Sequence[DltResource]:
-    """Issues and merge requests (`items`) and their resource state and label events (`events`).
+    """Issues and merge requests (`items`), their resource state and label events (`events`) and the
+    configured projects (`project_scope`).
 
     Configuration: `SOURCES__GITLAB__ACCESS_TOKEN`, `SOURCES__GITLAB__PROJECTS` (ids or paths,
     comma-separated) and `SOURCES__GITLAB__BASE_URL` (default https://gitlab.com; a self-managed instance's
@@ -169,4 +171,14 @@ def gitlab_source(
             rows.extend(event_rows(owner, page.state_events.get(owner, []), page.label_events.get(owner, [])))
         yield to_table(rows, EVENTS_SCHEMA)
 
-    return (item_pages, items, events_resource)
+    @dlt.resource(name="project_scope", write_disposition="replace", columns=naive_utc_columns("listed_at"))
+    def project_scope() -> Iterator[Any]:
+        """The projects this run reads, replaced every run: staging keeps only their items.
+
+        A project removed from `SOURCES__GITLAB__PROJECTS` keeps its raw rows, but its items leave the facts
+        and metrics, as a `--full` refresh (which starts from an empty warehouse) would drop them.
+        """
+        listed_at = datetime.now(UTC).replace(tzinfo=None)
+        yield to_table([{"project": name, "listed_at": listed_at} for name in names], SCOPE_SCHEMA)
+
+    return (item_pages, items, events_resource, project_scope)

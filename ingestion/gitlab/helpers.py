@@ -163,8 +163,12 @@ ITEMS_SCHEMA = pa.schema(
         ("closed_at", pa.timestamp("us")),
         ("merged_at", pa.timestamp("us")),
         ("events_loaded", pa.int64()),
+        ("configured_project", pa.string()),
     ]
 )
+
+# `raw_gitlab.project_scope`: the projects (ids or paths, as configured) of the last run, replaced every run.
+SCOPE_SCHEMA = pa.schema([("project", pa.string()), ("listed_at", pa.timestamp("us"))])
 
 EVENTS_SCHEMA = pa.schema(
     [
@@ -232,6 +236,9 @@ def item_row(kind: str, item: dict[str, Any], project: str, events_loaded: int) 
         "closed_at": parse_timestamp(item.get("closed_at")),
         "merged_at": parse_timestamp(item.get("merged_at")),
         "events_loaded": events_loaded,
+        # The `SOURCES__GITLAB__PROJECTS` entry (id or path) the item was read under: staging matches it to
+        # `project_scope`, whatever the project is called now.
+        "configured_project": project,
     }
 
 

@@ -180,6 +180,30 @@ def test_rerun_reads_since_the_cursor_minus_overlap_and_merges_without_duplicate
     )
 
 
+def test_each_run_replaces_the_repository_scope_and_keeps_the_items_of_repositories_dropped_from_it(
+    tmp_path: Path,
+) -> None:
+    with GitHubMock().add(ANTS, ants_repository()).add("acme/app", reopened_repository()) as mock:
+        run(mock, tmp_path, repositories=f"{ANTS},acme/app").close()
+        connection = run(mock, tmp_path, repositories="acme/app")
+    assert connection.execute("select list(repository) from raw_github.repository_scope").fetchone() == (
+        ["acme/app"],
+    )
+    assert connection.execute(
+        "select list(distinct repository order by repository) from raw_github.items"
+    ).fetchone() == (["acme/app", ANTS],)
+
+
+def test_a_source_with_no_repositories_empties_the_scope_without_calling_github(tmp_path: Path) -> None:
+    with GitHubMock().add("acme/app", reopened_repository()) as mock:
+        run(mock, tmp_path, repositories="acme/app").close()
+        calls = sum(len(queries) for queries in mock.calls.values())
+        connection = run(mock, tmp_path, repositories="")
+        assert sum(len(queries) for queries in mock.calls.values()) == calls
+    assert connection.execute("select count(*) from raw_github.repository_scope").fetchone() == (0,)
+    assert connection.execute("select count(*) from raw_github.items").fetchone() == (1,)
+
+
 def test_repositories_must_be_owner_slash_repo() -> None:
     assert parse_repositories(" a/b, c/d ,") == ("a/b", "c/d")
     with pytest.raises(GitHubError, match="owner/repo"):
@@ -422,4 +446,44 @@ def test_unconfigured_git_sources_materialise_their_tables_without_failing(
         for event in result.get_asset_materialization_events()
     }
     assert result.success
-    assert keys == {"raw_github/items", "raw_github/events", "raw_gitlab/items", "raw_gitlab/events"}
+    assert keys == {
+        "raw_github/items",
+        "raw_github/events",
+        "raw_github/repository_scope",
+        "raw_gitlab/items",
+        "raw_gitlab/events",
+        "raw_gitlab/project_scope",
+    }
+
+
+def test_a_host_no_longer_configured_empties_its_scope_listing_and_keeps_its_raw_items(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dagster import materialize
+    from dagster_dlt import DagsterDltResource
+
+    from orchestration.assets import published_warehouse
+    from orchestration.git_assets import github_raw_tables
+    from orchestration.resources import TrackerResource, WarehouseResource
+
+    published = tmp_path / "vsm.duckdb"
+    resources = {
+        "dlt_runner": DagsterDltResource(),
+        "tracker": TrackerResource(),
+        "warehouse": WarehouseResource(path=str(published)),
+    }
+    monkeypatch.setenv("SOURCES__JIRA__BASE_URL", "https://acme.atlassian.net")
+    with GitHubMock().add("acme/app", reopened_repository()) as mock:
+        monkeypatch.setenv("SOURCES__GITHUB__ACCESS_TOKEN", TOKEN)
+        monkeypatch.setenv("SOURCES__GITHUB__REPOSITORIES", "acme/app")
+        monkeypatch.setenv("SOURCES__GITHUB__BASE_URL", mock.url)
+        assert materialize([github_raw_tables, published_warehouse], resources=resources).success
+    for name in ("ACCESS_TOKEN", "REPOSITORIES", "BASE_URL"):
+        monkeypatch.delenv(f"SOURCES__GITHUB__{name}")
+
+    result = materialize([github_raw_tables, published_warehouse], resources=resources)
+
+    assert result.success
+    with duckdb.connect(str(published), read_only=True) as connection:
+        assert connection.execute("select count(*) from raw_github.repository_scope").fetchone() == (0,)
+        assert connection.execute("select count(*) from raw_github.items").fetchone() == (1,)

@@ -131,6 +131,21 @@ def test_project_ids_work_as_well_as_paths(tmp_path: Path) -> None:
     assert connection.execute("select distinct project_path from raw_gitlab.items").fetchall() == [(PATH,)]
 
 
+def test_each_item_records_the_configured_entry_it_was_read_under_and_the_run_lists_its_entries(
+    tmp_path: Path,
+) -> None:
+    with GitLabMock().add(snowflake_spend_project()).add(reopened_project()) as mock:
+        run(mock, tmp_path, projects="12345678,acme/app").close()
+        connection = run(mock, tmp_path, projects="12345678")
+    assert connection.execute("select list(project) from raw_gitlab.project_scope").fetchone() == (
+        ["12345678"],
+    )
+    # acme/app's items stay landed; staging leaves them out, since no entry of the scope names them.
+    assert connection.execute(
+        "select configured_project, project_path from raw_gitlab.items group by all order by all"
+    ).fetchall() == [("12345678", PATH), ("acme/app", "acme/app")]
+
+
 def test_rate_limit_honours_retry_after_then_ratelimit_reset() -> None:
     waits: list[float] = []
     with GitLabMock().add(snowflake_spend_project()) as mock:

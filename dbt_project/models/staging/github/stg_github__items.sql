@@ -19,12 +19,29 @@
     '_dlt_load_id': dbt.type_string(),
 } -%}
 {%- set blocked_labels = var('github_blocked_labels', ['blocked']) -%}
+{#- Only items of the repositories the last run was configured with (raw_github.repository_scope, replaced
+    every run): a repository removed from SOURCES__GITHUB__REPOSITORIES, or GitHub no longer configured at
+    all (an empty listing), leaves the facts and metrics as a full refresh would. Without a listing (landed
+    before the source wrote one) every item stays. -#}
+{%- set scope_is_listed = source_table_exists('raw_github', 'repository_scope') -%}
 
 with
 
 items as (
 
     {{ source_or_empty('raw_github', 'items', item_columns) }}
+
+),
+
+repositories_in_scope as (
+
+    {% if scope_is_listed -%}
+        select distinct lower(repository) as repository
+        from {{ source('raw_github', 'repository_scope') }}
+    {%- else -%}
+        select distinct lower(items.repository) as repository
+        from items
+    {%- endif %}
 
 ),
 
@@ -76,7 +93,9 @@ items_renamed as (
         coalesce(items_ranked.events_loaded, 0) as events_loaded_count,
         case when items_ranked.is_pull_request then 'In Progress' else 'Open' end as initial_tool_state
     from items_ranked
-    where items_ranked.load_rank = 1
+    where
+        items_ranked.load_rank = 1
+        and lower(items_ranked.repository) in (select repositories_in_scope.repository from repositories_in_scope)
 
 ),
 

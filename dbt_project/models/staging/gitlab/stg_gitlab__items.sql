@@ -18,9 +18,16 @@
     'closed_at': dbt.type_timestamp(),
     'merged_at': dbt.type_timestamp(),
     'events_loaded': dbt.type_bigint(),
+    'configured_project': dbt.type_string(),
     '_dlt_load_id': dbt.type_string(),
 } -%}
 {%- set blocked_labels = var('gitlab_blocked_labels', ['blocked']) -%}
+{#- Only items of the projects the last run was configured with (raw_gitlab.project_scope, replaced every
+    run), matched on the SOURCES__GITLAB__PROJECTS entry (id or path) each item was read under: a project
+    removed from the configuration, or GitLab no longer configured at all (an empty listing), leaves the facts
+    and metrics as a full refresh would. Items landed before the source recorded that entry match on their
+    project's path or id. Without a listing (landed before the source wrote one) every item stays. -#}
+{%- set scope_is_listed = source_table_exists('raw_gitlab', 'project_scope') -%}
 
 with
 
@@ -30,10 +37,15 @@ items as (
 
 ),
 
-tracker as (
+projects_in_scope as (
 
-    select tracker_values.source
-    from (values ('gitlab')) as tracker_values (source)
+    {% if scope_is_listed -%}
+        select distinct lower(project) as project
+        from {{ source('raw_gitlab', 'project_scope') }}
+    {%- else -%}
+        select distinct lower(coalesce(items.configured_project, items.project_path)) as project
+        from items
+    {%- endif %}
 
 ),
 
@@ -46,6 +58,33 @@ items_ranked as (
             order by updated_at desc, _dlt_load_id desc
         ) as load_rank
     from items
+
+),
+
+items_in_scope as (
+
+    select items_ranked.*
+    from items_ranked
+    where
+        items_ranked.load_rank = 1
+        and (
+            lower(items_ranked.configured_project) in (select projects_in_scope.project from projects_in_scope)
+            or (
+                items_ranked.configured_project is null
+                and (
+                    lower(items_ranked.project_path) in (select projects_in_scope.project from projects_in_scope)
+                    or cast(items_ranked.project_id as {{ dbt.type_string() }})
+                    in (select projects_in_scope.project from projects_in_scope)
+                )
+            )
+        )
+
+),
+
+tracker as (
+
+    select tracker_values.source
+    from (values ('gitlab')) as tracker_values (source)
 
 ),
 
@@ -86,8 +125,7 @@ items_renamed as (
         {{ labels_json_has_any('labels', blocked_labels) }} as is_blocked,
         coalesce(events_loaded, 0) as events_loaded_count,
         case when kind = 'merge_request' then 'In Progress' else 'Open' end as initial_tool_state
-    from items_ranked
-    where load_rank = 1
+    from items_in_scope
 
 ),
 
