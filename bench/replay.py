@@ -136,7 +136,7 @@ def record(directory: Path, issues: int, anchor: datetime, workers: int = 2) -> 
     client.get(settings.FIELDS.format(api="3"))
     client.get(settings.STATUSES.format(api="3"))
     client.get(settings.ISSUE_TYPES.format(api="3"))
-    client.get(settings.PROJECTS.format(api="3"), startAt=0, maxResults=50)
+    client.get(settings.CLOUD_PROJECTS, startAt=0, maxResults=50)
     pages = max(1, -(-issues // 100))
     bounds = [pages * shard // workers for shard in range(workers + 1)]
     shards = [(str(directory), issues, anchor.isoformat(), bounds[k], bounds[k + 1]) for k in range(workers)]

@@ -665,7 +665,7 @@ def _route(
 _ROUTES: Final = (
     _route("GET", "/serverInfo", DemoTracker.server_info),
     _route("GET", "/myself", DemoTracker.myself),
-    _route("GET", "/project/search", DemoTracker.project_search),
+    _route("GET", "/project/search", DemoTracker.project_search, ("cloud",)),
     _route("GET", "/project", DemoTracker.project_list),
     _route("GET", "/status", DemoTracker.statuses),
     _route("GET", "/issuetype", DemoTracker.issue_types),

@@ -12,7 +12,8 @@ MYSELF: Final = "/rest/api/{api}/myself"
 STATUSES: Final = "/rest/api/{api}/status"
 ISSUE_TYPES: Final = "/rest/api/{api}/issuetype"
 FIELDS: Final = "/rest/api/{api}/field"
-PROJECTS: Final = "/rest/api/{api}/project/search"
+CLOUD_PROJECTS: Final = "/rest/api/3/project/search"
+DATACENTER_PROJECTS: Final = "/rest/api/2/project"
 
 # Jira Cloud returns at most 100 issues per page when fields are requested.
 SEARCH_PAGE_SIZE: Final = 100

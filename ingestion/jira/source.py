@@ -120,6 +120,23 @@ def _list_scope(jira: _Instance, state: dict[str, Any], config: JiraSettings) ->
     state[SCOPE_COUNT_STATE] = total
 
 
+def _project_pages(jira: _Instance) -> Iterator[list[dict[str, Any]]]:
+    """The projects the API user can see: Cloud's paged `project/search`; Data Center's `project` list, which
+    has no paged variant (`project/search` is Cloud only)."""
+    if not jira.is_cloud:
+        projects = jira.client.get(settings.DATACENTER_PROJECTS)
+        yield projects if isinstance(projects, list) else []
+        return
+    start = 0
+    while True:
+        page = jira.client.get(settings.CLOUD_PROJECTS, startAt=start, maxResults=50)
+        values = page.get("values") or []
+        yield values
+        start += len(values)
+        if not values or page.get("isLast", True):
+            return
+
+
 @dlt.source(name="raw_jira", section="jira", max_table_nesting=0)
 def jira_source(
     base_url: str = dlt.config.value,
@@ -273,10 +290,7 @@ def jira_source(
     @dlt.resource(name="projects", write_disposition="merge", primary_key="id")
     def projects_resource() -> Iterator[list[dict[str, Any]]]:
         jira = instance()
-        start = 0
-        while True:
-            page = jira.client.get(settings.PROJECTS.format(api=jira.api), startAt=start, maxResults=50)
-            values = page.get("values") or []
+        for values in _project_pages(jira):
             yield [
                 {
                     "id": str(project.get("id")),
@@ -285,9 +299,7 @@ def jira_source(
                     "instance_url": instance_url,
                 }
                 for project in values
+                if isinstance(project, dict)
             ]
-            start += len(values)
-            if not values or page.get("isLast", True):
-                return
 
     return (issue_pages, issues, changelog_items, issue_scope, statuses, issue_types, projects_resource)
