@@ -27,11 +27,16 @@ DEFAULT_TIMEZONE = "UTC"
 WRITES_WAREHOUSE_TAG = {"vsm/writes-warehouse": "true"}
 RAW_TABLES = [["raw_jira", "issues"], ["raw_jira", "changelog_items"]]
 
+# A run retry (dagster.yaml) starts the whole refresh again. Dagster's default retries from the failed
+# step, but every run works on a fresh copy of the published warehouse: a retry of the dbt step alone
+# would build today's as-of on yesterday's raw data and publish it.
+RETRY_ALL_STEPS_TAG = {"dagster/retry_strategy": "ALL_STEPS"}
+
 refresh_job = define_asset_job(
     name="refresh_warehouse",
     selection=AssetSelection.all(),
     description="Ingest from the tracker, build facts and marts, run every data-quality check, publish.",
-    tags=WRITES_WAREHOUSE_TAG,
+    tags={**WRITES_WAREHOUSE_TAG, **RETRY_ALL_STEPS_TAG},
 )
 
 

@@ -72,6 +72,13 @@ def test_daily_schedule_defaults_to_six_utc(defs) -> None:
     assert schedule.execution_timezone == "UTC"
 
 
+def test_a_retried_refresh_starts_again_from_ingestion_and_one_writer_at_a_time(defs) -> None:
+    """A retry from the failed step would build on a fresh copy of yesterday's published raw data."""
+    tags = defs.get_job_def("refresh_warehouse").tags
+    assert tags["dagster/retry_strategy"] == "ALL_STEPS"
+    assert tags["vsm/writes-warehouse"] == "true"
+
+
 def test_daily_schedule_time_and_zone_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VSM_REFRESH_CRON", "30 5 * * 1-5")
     monkeypatch.setenv("VSM_REFRESH_TIMEZONE", "Europe/Berlin")
