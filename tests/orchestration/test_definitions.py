@@ -79,6 +79,15 @@ def test_a_retried_refresh_starts_again_from_ingestion_and_one_writer_at_a_time(
     assert tags["vsm/writes-warehouse"] == "true"
 
 
+def test_freshness_is_checked_where_bi_reads_as_well_as_on_the_raw_tables(defs) -> None:
+    checked = {key.asset_key for key in _graph(defs).asset_check_keys if key.name == "freshness_check"}
+    assert checked == {
+        AssetKey(["warehouse", "published"]),
+        AssetKey(["raw_jira", "issues"]),
+        AssetKey(["raw_jira", "changelog_items"]),
+    }
+
+
 def test_daily_schedule_time_and_zone_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VSM_REFRESH_CRON", "30 5 * * 1-5")
     monkeypatch.setenv("VSM_REFRESH_TIMEZONE", "Europe/Berlin")
