@@ -70,7 +70,7 @@ def jira_raw_tables(
     """Land Jira issues, their complete changelog and the catalogs in `raw_jira`, incrementally."""
     with tracker.source_arguments() as arguments:
         source = jira_source(**arguments, progress=_ProgressLog(context))
-        refresh = "drop_sources" if warehouse.full_refresh else None
+        refresh = "drop_sources" if warehouse.from_scratch else None
         yield from dlt_runner.run(
             context=context,
             dlt_source=source,

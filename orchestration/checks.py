@@ -253,7 +253,7 @@ def run_suite_on(warehouse: WarehouseResource, suite: expectations.Suite) -> Ass
     working_copy = warehouse.working_copy().path
     scope = (
         expectations.EVERY_ROW
-        if warehouse.full_refresh
+        if warehouse.from_scratch
         else expectations.scope_of_run(working_copy, warehouse.published_path())
     )
     as_of = datetime.fromisoformat(normalise_as_of(warehouse.as_of)) if warehouse.as_of else None

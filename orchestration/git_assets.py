@@ -60,7 +60,7 @@ def _run_or_skip(
             context=context,
             dlt_source=source_factory(**arguments),
             dlt_pipeline=warehouse.dlt_pipeline(pipeline_name, dataset),
-            refresh="drop_sources" if warehouse.full_refresh else None,
+            refresh="drop_sources" if warehouse.from_scratch else None,
         )
 
 

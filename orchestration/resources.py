@@ -20,6 +20,9 @@ from pydantic import PrivateAttr
 
 from . import paths, warehouse
 
+# Dagster tags every run of a backfill with its id.
+BACKFILL_TAG = "dagster/backfill"
+
 
 class WarehouseResource(ConfigurableResource):
     """The DuckDB warehouse a run refreshes, and the run's as-of instant and refresh mode.
@@ -33,6 +36,7 @@ class WarehouseResource(ConfigurableResource):
     full_refresh: bool = False
     _run_id: str | None = PrivateAttr(default=None)
     _published: bool = PrivateAttr(default=False)
+    _backfill: bool = PrivateAttr(default=False)
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseResource]:
@@ -41,12 +45,20 @@ class WarehouseResource(ConfigurableResource):
             warehouse.discard(published)  # leftovers of crashed runs
             self._run_id = context.run_id
             self._published = False
+            run = context.dagster_run
+            self._backfill = run is not None and BACKFILL_TAG in run.tags
             try:
                 yield self
             finally:
                 # A failed run's folder (dbt logs, dlt trace) stays for inspection until the next run starts.
                 if self._published:
                     warehouse.discard(published)
+
+    @property
+    def from_scratch(self) -> bool:
+        """Whether this run rebuilds from an empty warehouse: `vsm refresh --full`, the resource config
+        `full_refresh: true`, or a run that is part of a Dagster backfill."""
+        return self.full_refresh or self._backfill
 
     def published_path(self) -> Path:
         """The file BI tools read: `path`, else `$VSM_WAREHOUSE`, else `warehouse/vsm.duckdb`."""
@@ -59,7 +71,7 @@ class WarehouseResource(ConfigurableResource):
         if self._run_id is None:
             raise RuntimeError("the warehouse resource is used outside a Dagster run")
         return warehouse.open_working_copy(
-            self.published_path(), self._run_id, from_scratch=self.full_refresh
+            self.published_path(), self._run_id, from_scratch=self.from_scratch
         )
 
     def dlt_pipeline(self, pipeline_name: str = "vsm_jira", dataset_name: str = "raw_jira") -> dlt.Pipeline:
