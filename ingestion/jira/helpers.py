@@ -71,7 +71,13 @@ class JiraClient:
     session: requests.Session = field(default_factory=requests.Session, repr=False)
 
     def __post_init__(self) -> None:
-        self.base_url = self.base_url.rstrip("/")
+        self.base_url = (self.base_url or "").strip().rstrip("/")
+        if not self.base_url.lower().startswith(("https://", "http://")):
+            raise JiraError(
+                f"SOURCES__JIRA__BASE_URL is {self.base_url!r}: set it to your Jira's address with its "
+                "scheme, for example https://acme.atlassian.net (Cloud) or https://jira.acme.com "
+                "(Data Center)."
+            )
         if self.personal_access_token:
             self.session.headers["Authorization"] = f"Bearer {self.personal_access_token}"
         elif self.email and self.api_token:
@@ -119,7 +125,14 @@ class JiraClient:
         except requests.Timeout as error:
             raise TransientJiraError(f"{method} {path} timed out after {self.timeout:.0f} s") from error
         except requests.ConnectionError as error:
-            raise TransientJiraError(f"cannot connect to {self.base_url} ({type(error).__name__})") from error
+            raise TransientJiraError(
+                f"cannot connect to {self.base_url} ({type(error).__name__}): check SOURCES__JIRA__BASE_URL "
+                "and that this machine can reach it"
+            ) from error
+        except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as error:
+            raise JiraError(
+                f"SOURCES__JIRA__BASE_URL {self.base_url!r} is not a usable address ({error})"
+            ) from error
         except requests.RequestException as error:  # a body cut off mid-way, a broken chunk
             failure = type(error).__name__
             raise TransientJiraError(f"{method} {path} failed mid-response ({failure})") from error

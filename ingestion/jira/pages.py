@@ -90,7 +90,17 @@ def connect(config: JiraSettings) -> _Instance:
     if deployment not in {"auto", "cloud", "datacenter", "server"}:
         raise JiraError(f"SOURCES__JIRA__DEPLOYMENT is {config.deployment!r}: use auto, cloud or datacenter.")
     if deployment == "auto":
-        info = client.get(settings.SERVER_INFO.format(api="2"))
+        try:
+            info = client.get(settings.SERVER_INFO.format(api="2"))
+        except JiraError as error:
+            if isinstance(error, JiraAuthError) or "answered 404" not in str(error):
+                raise
+            probe = settings.SERVER_INFO.format(api="2")
+            raise JiraError(
+                f"{config.base_url} does not answer like Jira ({probe} answered 404): set "
+                "SOURCES__JIRA__BASE_URL to the site's root address, for example "
+                "https://acme.atlassian.net, without a path such as /jira/software."
+            ) from error
         is_cloud = str(info.get("deploymentType", "")).lower() == "cloud"
     else:
         is_cloud = deployment == "cloud"

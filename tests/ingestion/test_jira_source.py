@@ -11,6 +11,7 @@ import pytest
 
 from ingestion.jira import JiraError, jira_source
 from ingestion.jira.helpers import JiraClient
+from ingestion.jira.pages import JiraSettings, connect
 
 from .jira_mock import JiraMock, history, issue, status, status_item
 
@@ -228,6 +229,24 @@ def test_rejected_credentials_fail_at_once_naming_the_setting_and_not_the_token(
 def test_missing_credentials_name_the_settings_to_set() -> None:
     with pytest.raises(JiraError, match="SOURCES__JIRA__EMAIL and SOURCES__JIRA__API_TOKEN"):
         JiraClient(base_url="http://127.0.0.1:9")
+
+
+def test_a_base_url_without_a_scheme_names_the_setting_at_once() -> None:
+    with pytest.raises(JiraError, match=r"SOURCES__JIRA__BASE_URL is 'acme\.atlassian\.net'"):
+        JiraClient(base_url="acme.atlassian.net", email="a", api_token=TOKEN)
+
+
+def test_an_unreachable_jira_names_the_setting_after_its_retries() -> None:
+    client = JiraClient(
+        base_url="http://127.0.0.1:9", email="a", api_token=TOKEN, max_attempts=2, backoff_seconds=0
+    )
+    with pytest.raises(JiraError, match=r"cannot connect to http://127\.0\.0\.1:9 .*SOURCES__JIRA__BASE_URL"):
+        client.get("/rest/api/2/serverInfo")
+
+
+def test_a_base_url_that_is_not_a_jira_root_names_the_setting() -> None:
+    with JiraMock() as mock, pytest.raises(JiraError, match="SOURCES__JIRA__BASE_URL to the site's root"):
+        connect(JiraSettings(base_url=f"{mock.url}/jira/software", email="a", api_token=TOKEN))
 
 
 def test_throttled_request_waits_for_retry_after_then_succeeds() -> None:
