@@ -13,6 +13,7 @@ export VSM_WAREHOUSE ?= $(CURDIR)/warehouse/vsm.duckdb
 export DAGSTER_TELEMETRY_DISABLED := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
+export RUNTIME__DLTHUB_TELEMETRY := false
 
 .PHONY: install run test lint fmt ui docs bench clean browser
 
@@ -73,7 +74,7 @@ docs: $(STAMP)
 
 ## make bench: the benchmarks under bench/ (not part of make test); writes bench/RESULTS.md.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf warehouse .dagster dbt_project/target dbt_project/logs bench/work

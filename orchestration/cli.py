@@ -39,6 +39,7 @@ def _prepare_environment(warehouse: str | None) -> Path:
     os.environ.setdefault("VSM_DAGSTER_COMPUTE_LOGS", str(storage / "compute_logs"))
     os.environ.setdefault("DAGSTER_TELEMETRY_DISABLED", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")  # dlt does not read DO_NOT_TRACK
     path.parent.mkdir(parents=True, exist_ok=True)
     storage.mkdir(parents=True, exist_ok=True)
     return path
