@@ -21,6 +21,11 @@ RAW_DESCRIPTIONS = {
     ("raw_jira", "statuses"): "One row per Jira status in the catalog, with its status category.",
     ("raw_jira", "issue_types"): "One row per Jira issue type.",
     ("raw_jira", "projects"): "One row per Jira project the credentials can browse.",
+    ("raw_jira", "issue_scope"): "The ids of the issues Jira lists in scope at the last run (replaced).",
+    (
+        "raw_jira",
+        "issue_field_values",
+    ): "One row per value of each field named in SOURCES__JIRA__OVERRIDE_FIELDS, per issue.",
     ("raw_github", "items"): "One row per GitHub issue or pull request, as last listed (merged on id).",
     (
         "raw_github",
@@ -28,6 +33,8 @@ RAW_DESCRIPTIONS = {
     ): "One row per kept GitHub timeline event (labeled, review requested, closed ...).",
     ("raw_gitlab", "items"): "One row per GitLab issue or merge request, as last listed (merged on id).",
     ("raw_gitlab", "events"): "One row per GitLab resource state or label event.",
+    ("raw_github", "repository_scope"): "The repositories configured at the last run (replaced each run).",
+    ("raw_gitlab", "project_scope"): "The project entries configured at the last run (replaced each run).",
 }
 
 

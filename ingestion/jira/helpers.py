@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -269,6 +269,19 @@ CHANGELOG_SCHEMA = pa.schema(
     ]
 )
 
+# `raw_jira.issue_field_values`: the values of the fields named in SOURCES__JIRA__OVERRIDE_FIELDS, one row per
+# value; an issue whose field is empty gets one row with a null value (`value_index` 0), so the merge, which
+# replaces an issue's rows, forgets values that were cleared.
+FIELD_VALUES_SCHEMA = pa.schema(
+    [
+        pa.field("issue_id", pa.string(), nullable=False),
+        pa.field("field_id", pa.string(), nullable=False),
+        pa.field("value_index", pa.int64(), nullable=False),
+        ("field_name", pa.string()),
+        ("value", pa.string()),
+    ]
+)
+
 # Summaries are for people reading findings; an enormous one must not bloat the warehouse.
 MAX_SUMMARY_CHARS = 1000
 
@@ -389,6 +402,40 @@ def issues_table(issues: list[dict[str, Any]], instance_url: str, flagged_field_
     return pa.Table.from_arrays(
         [pa.array([row[field.name] for row in rows], field.type) for field in ISSUES_SCHEMA],
         schema=ISSUES_SCHEMA,
+    )
+
+
+def field_value_texts(value: Any) -> list[str]:
+    """A field's value as the texts an override can match: a select's `value`, a user's or version's name,
+    each element of a multi-value field, a number or text as itself; empty when nothing is set."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [text for element in value for text in field_value_texts(element)]
+    if isinstance(value, dict):
+        for key in ("value", "name", "displayName", "key"):
+            if isinstance(value.get(key), str | int | float) and not isinstance(value.get(key), bool):
+                return [str(value[key])]
+        return []
+    if isinstance(value, bool):
+        return [str(value).lower()]
+    return [str(value)] if str(value).strip() else []
+
+
+def field_values_table(issues: list[dict[str, Any]], override_fields: Sequence[tuple[str, str]]) -> pa.Table:
+    """The `raw_jira.issue_field_values` rows of `issues` for the (field id, field name) pairs configured."""
+    columns: tuple[list[Any], ...] = ([], [], [], [], [])
+    for issue in issues:
+        fields = issue.get("fields") or {}
+        issue_id = str(issue.get("id"))
+        for field_id, field_name in override_fields:
+            texts: list[str | None] = list(field_value_texts(fields.get(field_id))) or [None]
+            for index, text in enumerate(texts):
+                for column, value in zip(columns, (issue_id, field_id, index, field_name, text), strict=True):
+                    column.append(value)
+    return pa.Table.from_arrays(
+        [pa.array(values, field.type) for values, field in zip(columns, FIELD_VALUES_SCHEMA, strict=True)],
+        schema=FIELD_VALUES_SCHEMA,
     )
 
 

@@ -30,6 +30,7 @@ from .helpers import (
     JiraClient,
     JiraError,
     changelog_table,
+    field_values_table,
     format_jql_datetime,
     issues_table,
     loads_without_gc,
@@ -61,6 +62,8 @@ class JiraSettings:
     overlap_minutes: int = settings.DEFAULT_OVERLAP_MINUTES
     page_size: int = settings.SEARCH_PAGE_SIZE
     request_timeout: float = settings.REQUEST_TIMEOUT_SECONDS
+    # Field names or ids whose values the flow model's field overrides match (SOURCES__JIRA__OVERRIDE_FIELDS).
+    override_fields: tuple[str, ...] = ()
 
     def client(self) -> JiraClient:
         return JiraClient(
@@ -81,6 +84,7 @@ class _Instance:
     is_cloud: bool
     time_zone: str | None
     flagged_field_id: str | None
+    override_fields: tuple[tuple[str, str], ...] = ()  # (field id, field name) per configured field
 
 
 def connect(config: JiraSettings) -> _Instance:
@@ -110,7 +114,32 @@ def connect(config: JiraSettings) -> _Instance:
     flagged = next(
         (f.get("id") for f in fields if f.get("name") == settings.FLAGGED_FIELD_NAME and f.get("id")), None
     )
-    return _Instance(client, api, is_cloud, myself.get("timeZone"), flagged)
+    overrides = resolve_override_fields(config.override_fields, fields)
+    return _Instance(client, api, is_cloud, myself.get("timeZone"), flagged, overrides)
+
+
+def resolve_override_fields(wanted: Sequence[str], fields: Any) -> tuple[tuple[str, str], ...]:
+    """Each configured field (an id such as `customfield_10050`, or a name, case-insensitively) as (id, name).
+
+    A name that matches no field, or several, stops the run with a message naming the setting: a silently
+    missing field would leave every override of it unmatched.
+    """
+    known = [f for f in fields if isinstance(f, dict) and f.get("id")] if isinstance(fields, list) else []
+    resolved: list[tuple[str, str]] = []
+    for entry in wanted:
+        by_id = [f for f in known if str(f["id"]).lower() == entry.lower()]
+        matches = by_id or [f for f in known if str(f.get("name") or "").strip().lower() == entry.lower()]
+        if len(matches) != 1:
+            problem = "names several Jira fields; use the field id" if matches else "matches no Jira field"
+            ids = ", ".join(str(f["id"]) for f in matches)
+            raise JiraError(
+                f"SOURCES__JIRA__OVERRIDE_FIELDS has {entry!r}, which {problem}"
+                + (f" ({ids})" if ids else "")
+                + ": list field names or ids (customfield_NNNNN) as Jira shows them."
+            )
+        field = matches[0]
+        resolved.append((str(field["id"]), str(field.get("name") or field["id"])))
+    return tuple(resolved)
 
 
 def build_jql(projects: Sequence[str], updated_since: datetime | None, time_zone: str | None) -> str:
@@ -131,7 +160,11 @@ def _search_pages(instance: _Instance, jql: str, page_size: int) -> Iterator[lis
 
 def _issue_fields(instance: _Instance) -> str:
     return ",".join(
-        [*settings.ISSUE_FIELDS, *([instance.flagged_field_id] if instance.flagged_field_id else [])]
+        [
+            *settings.ISSUE_FIELDS,
+            *([instance.flagged_field_id] if instance.flagged_field_id else []),
+            *(field_id for field_id, _ in instance.override_fields),
+        ]
     )
 
 
@@ -340,14 +373,30 @@ class ReadPlan:
     flagged_field_id: str | None
     jql: str
     instance_url: str
+    override_fields: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, instance: _Instance, config: JiraSettings, jql: str, instance_url: str) -> ReadPlan:
-        flagged = instance.flagged_field_id
-        return cls(config, instance.api, instance.is_cloud, instance.time_zone, flagged, jql, instance_url)
+        return cls(
+            config,
+            instance.api,
+            instance.is_cloud,
+            instance.time_zone,
+            instance.flagged_field_id,
+            jql,
+            instance_url,
+            instance.override_fields,
+        )
 
     def instance(self) -> _Instance:
-        return _Instance(self.config.client(), self.api, self.is_cloud, self.time_zone, self.flagged_field_id)
+        return _Instance(
+            self.config.client(),
+            self.api,
+            self.is_cloud,
+            self.time_zone,
+            self.flagged_field_id,
+            self.override_fields,
+        )
 
 
 @dataclass
@@ -356,6 +405,7 @@ class FlatBatch:
 
     issues: pa.Table
     changelog: pa.Table
+    field_values: pa.Table
     issue_ids: list[str]
     newest_updated: datetime | None  # the newest `updated` in this batch (naive UTC)
 
@@ -410,6 +460,7 @@ class _Batcher:
         flat = FlatBatch(
             issues=issues_table(batch, plan.instance_url, plan.flagged_field_id),
             changelog=changelog_table(batch),
+            field_values=field_values_table(batch, plan.override_fields),
             issue_ids=[str(issue["id"]) for issue in batch],
             newest_updated=self._newest,
         )

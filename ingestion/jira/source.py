@@ -71,6 +71,7 @@ class IssuePage:
 
     issues: Any  # pa.Table
     changelog: Any  # pa.Table
+    field_values: Any  # pa.Table
     scope: ScopeListing | None = None
 
 
@@ -151,12 +152,15 @@ def jira_source(
     request_timeout: float = settings.REQUEST_TIMEOUT_SECONDS,
     progress: ProgressCallback | None = None,
     reader_process: bool = True,
+    override_fields: str | list[str] | None = None,
 ) -> Sequence[DltResource]:
     """Issues, their status/flag/resolution changes, and the status, type and project catalogs.
 
     Configuration comes from dlt config and secrets: `SOURCES__JIRA__BASE_URL`, `SOURCES__JIRA__EMAIL`,
     `SOURCES__JIRA__API_TOKEN` (Cloud) or `SOURCES__JIRA__PERSONAL_ACCESS_TOKEN` (Data Center),
-    optional `SOURCES__JIRA__PROJECTS` (comma-separated keys) and `SOURCES__JIRA__DEPLOYMENT`.
+    optional `SOURCES__JIRA__PROJECTS` (comma-separated keys) and `SOURCES__JIRA__DEPLOYMENT`;
+    `SOURCES__JIRA__OVERRIDE_FIELDS` (comma-separated field names or ids) lands those fields' values in
+    `issue_field_values`, for the flow model's field overrides.
     `browse_url` is the address people open items at (default: `base_url`), stored as `instance_url`.
     `reader_process` reads and flattens the pages in a second process (see `pages.read_batches`); off, the
     same work runs in this one.
@@ -164,6 +168,8 @@ def jira_source(
     instance_url = (browse_url or base_url).rstrip("/")
     if isinstance(projects, str):
         projects = [key.strip() for key in projects.split(",") if key.strip()]
+    if isinstance(override_fields, str):
+        override_fields = [name.strip() for name in override_fields.split(",") if name.strip()]
     config = JiraSettings(
         base_url=base_url,
         email=email,
@@ -174,6 +180,7 @@ def jira_source(
         overlap_minutes=overlap_minutes,
         page_size=min(max(page_size, 1), settings.SEARCH_PAGE_SIZE),
         request_timeout=request_timeout,
+        override_fields=tuple(override_fields or ()),
     )
     instance_holder: list[_Instance] = []
 
@@ -210,7 +217,7 @@ def jira_source(
                 newest = batch.newest_updated
             if progress:
                 progress(count, time.perf_counter() - started, expected)
-            yield IssuePage(batch.issues, batch.changelog, scope(batch.issue_ids))
+            yield IssuePage(batch.issues, batch.changelog, batch.field_values, scope(batch.issue_ids))
         if cursor:
             yield from _list_scope(jira, state, config)
         else:
@@ -239,6 +246,20 @@ def jira_source(
     def changelog_items(page: IssuePage | ScopeListing) -> Iterator[Any]:
         if isinstance(page, IssuePage):
             yield page.changelog
+
+    @dlt.transformer(
+        data_from=issue_pages,
+        name="issue_field_values",
+        write_disposition="merge",
+        # Each landed issue's rows replace all its earlier ones (merge key), so a changed or cleared value
+        # leaves no stale row; the primary key drops an issue read twice in one run.
+        merge_key="issue_id",
+        primary_key=["issue_id", "field_id", "value_index"],
+    )
+    def issue_field_values(page: IssuePage | ScopeListing) -> Iterator[Any]:
+        """Values of the fields named in SOURCES__JIRA__OVERRIDE_FIELDS (no rows when none are)."""
+        if isinstance(page, IssuePage):
+            yield page.field_values
 
     @dlt.transformer(data_from=issue_pages, name="issue_scope", write_disposition="replace")
     def issue_scope(page: IssuePage | ScopeListing) -> Iterator[Any]:
@@ -302,4 +323,13 @@ def jira_source(
                 if isinstance(project, dict)
             ]
 
-    return (issue_pages, issues, changelog_items, issue_scope, statuses, issue_types, projects_resource)
+    return (
+        issue_pages,
+        issues,
+        changelog_items,
+        issue_field_values,
+        issue_scope,
+        statuses,
+        issue_types,
+        projects_resource,
+    )

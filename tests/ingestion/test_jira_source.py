@@ -88,6 +88,50 @@ def test_search_follows_next_page_tokens_until_is_last(tmp_path: Path) -> None:
     ]
 
 
+def _with_work_category(issue_payload: dict, value: object) -> dict:
+    issue_payload["fields"]["customfield_10050"] = value
+    return issue_payload
+
+
+def test_override_fields_land_every_value_and_a_rerun_forgets_cleared_ones(tmp_path: Path) -> None:
+    fields = [
+        {"id": "customfield_10021", "name": "Flagged"},
+        {"id": "customfield_10050", "name": "Work Category"},
+    ]
+    first = [
+        _with_work_category(issue("1", "PAY-1", []), {"value": "Tech Debt", "id": "9"}),
+        _with_work_category(issue("2", "PAY-2", []), [{"value": "Security"}, {"value": "Compliance"}]),
+        _with_work_category(issue("3", "PAY-3", []), None),
+    ]
+    with cloud(JiraMock()) as mock:
+        mock.json("GET", "/rest/api/3/field", fields)
+        mock.json("GET", SEARCH, {"issues": first, "isLast": True})
+        run(mock, tmp_path, override_fields="work category").close()
+        asked = mock.calls[("GET", SEARCH)][0][0]["fields"][0].split(",")
+        # The next run sees PAY-1's category cleared.
+        mock.json(
+            "GET", SEARCH, {"issues": [_with_work_category(issue("1", "PAY-1", []), None)], "isLast": True}
+        )
+        connection = run(mock, tmp_path, override_fields="work category")
+    assert "customfield_10050" in asked
+    assert connection.execute(
+        "select issue_id, field_name, value from raw_jira.issue_field_values order by all"
+    ).fetchall() == [
+        ("1", "Work Category", None),
+        ("2", "Work Category", "Compliance"),
+        ("2", "Work Category", "Security"),
+        ("3", "Work Category", None),
+    ]
+
+
+def test_an_override_field_jira_does_not_have_names_the_setting(tmp_path: Path) -> None:
+    with (
+        cloud(JiraMock()) as mock,
+        pytest.raises(Exception, match="SOURCES__JIRA__OVERRIDE_FIELDS has 'Team'"),
+    ):
+        run(mock, tmp_path, override_fields="Team")
+
+
 def test_issue_with_more_than_20_histories_gets_the_rest_from_bulk_changelog(tmp_path: Path) -> None:
     every = status_histories(35)
     embedded = list(reversed(every))[:20]  # Cloud embeds 20, newest first

@@ -12,6 +12,12 @@ int_work_item_labels_unioned as (
 
 ),
 
+int_work_item_field_values_unioned as (
+
+    select * from {{ ref('int_work_item_field_values_unioned') }}
+
+),
+
 flow_item_type_mappings as (
 
     select * from {{ ref('flow_item_type_mappings') }}
@@ -32,20 +38,21 @@ work_items_as_of as (
 
 ),
 
-label_overrides_ranked as (
+{# Overrides (spec section 2: labels or fields may override the type). A label row matches an item carrying the
+   label, a field row an item whose field (by name or id) holds the value, both case-insensitively. The most
+   specific row wins: limited to the item's project, then to its item type, then a field row over a label row
+   (a field is a deliberate classification, a label often an ad-hoc one), then by the matched value's name. #}
+label_overrides as (
 
     select
         work_items_as_of.source,
         work_items_as_of.item_id,
         flow_item_type_mappings.flow_item_type,
-        row_number() over (
-            partition by work_items_as_of.source, work_items_as_of.item_id
-            order by
-                case when flow_item_type_mappings.project_key is null then 1 else 0 end asc,
-                case when flow_item_type_mappings.item_type is null then 1 else 0 end asc,
-                lower(int_work_item_labels_unioned.label_name) asc,
-                flow_item_type_mappings.flow_item_type asc
-        ) as override_rank
+        flow_item_type_mappings.project_key,
+        flow_item_type_mappings.item_type,
+        'label' as override_origin,
+        2 as override_kind_rank,
+        lower(int_work_item_labels_unioned.label_name) as matched_value
     from work_items_as_of
     inner join int_work_item_labels_unioned
         on
@@ -63,7 +70,68 @@ label_overrides_ranked as (
                 flow_item_type_mappings.item_type is null
                 or lower(trim(work_items_as_of.item_type)) = lower(trim(flow_item_type_mappings.item_type))
             )
-    where flow_item_type_mappings.label is not null
+    where flow_item_type_mappings.label is not null and flow_item_type_mappings.field is null
+
+),
+
+field_overrides as (
+
+    select
+        work_items_as_of.source,
+        work_items_as_of.item_id,
+        flow_item_type_mappings.flow_item_type,
+        flow_item_type_mappings.project_key,
+        flow_item_type_mappings.item_type,
+        'field' as override_origin,
+        1 as override_kind_rank,
+        lower(int_work_item_field_values_unioned.field_value) as matched_value
+    from work_items_as_of
+    inner join int_work_item_field_values_unioned
+        on
+            work_items_as_of.source = int_work_item_field_values_unioned.source
+            and work_items_as_of.item_id = int_work_item_field_values_unioned.item_id
+    inner join flow_item_type_mappings
+        on
+            work_items_as_of.source = flow_item_type_mappings.source
+            and (
+                lower(trim(int_work_item_field_values_unioned.field_name)) = lower(trim(flow_item_type_mappings.field))
+                or lower(int_work_item_field_values_unioned.field_id) = lower(trim(flow_item_type_mappings.field))
+            )
+            and lower(trim(int_work_item_field_values_unioned.field_value))
+            = lower(trim(flow_item_type_mappings.field_value))
+            and (
+                flow_item_type_mappings.project_key is null
+                or work_items_as_of.project_key = flow_item_type_mappings.project_key
+            )
+            and (
+                flow_item_type_mappings.item_type is null
+                or lower(trim(work_items_as_of.item_type)) = lower(trim(flow_item_type_mappings.item_type))
+            )
+    where flow_item_type_mappings.field is not null and flow_item_type_mappings.label is null
+
+),
+
+overrides_ranked as (
+
+    select
+        overrides.source,
+        overrides.item_id,
+        overrides.flow_item_type,
+        overrides.override_origin,
+        row_number() over (
+            partition by overrides.source, overrides.item_id
+            order by
+                case when overrides.project_key is null then 1 else 0 end asc,
+                case when overrides.item_type is null then 1 else 0 end asc,
+                overrides.override_kind_rank asc,
+                overrides.matched_value asc,
+                overrides.flow_item_type asc
+        ) as override_rank
+    from (
+        select * from label_overrides
+        union all
+        select * from field_overrides
+    ) as overrides
 
 ),
 
@@ -88,7 +156,7 @@ type_mappings_ranked as (
                 flow_item_type_mappings.project_key is null
                 or work_items_as_of.project_key = flow_item_type_mappings.project_key
             )
-    where flow_item_type_mappings.label is null
+    where flow_item_type_mappings.label is null and flow_item_type_mappings.field is null
 
 ),
 
@@ -97,22 +165,22 @@ work_items_with_flow_item_type as (
     select
         work_items_as_of.*,
         coalesce(
-            label_overrides_ranked.flow_item_type,
+            overrides_ranked.flow_item_type,
             type_mappings_ranked.flow_item_type,
             {{ default_flow_item_type('work_items_as_of.item_type') }}
         ) as flow_item_type,
         case
-            when label_overrides_ranked.flow_item_type is not null then 'label'
+            when overrides_ranked.flow_item_type is not null then overrides_ranked.override_origin
             when type_mappings_ranked.flow_item_type is not null then 'explicit'
             when {{ default_flow_item_type('work_items_as_of.item_type') }} is not null then 'default'
             else 'unmapped'
         end as item_type_mapping_origin
     from work_items_as_of
-    left join label_overrides_ranked
+    left join overrides_ranked
         on
-            work_items_as_of.source = label_overrides_ranked.source
-            and work_items_as_of.item_id = label_overrides_ranked.item_id
-            and label_overrides_ranked.override_rank = 1
+            work_items_as_of.source = overrides_ranked.source
+            and work_items_as_of.item_id = overrides_ranked.item_id
+            and overrides_ranked.override_rank = 1
     left join type_mappings_ranked
         on
             work_items_as_of.source = type_mappings_ranked.source

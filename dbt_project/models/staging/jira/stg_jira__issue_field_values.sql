@@ -1,0 +1,60 @@
+{%- set field_value_columns = {
+    'issue_id': dbt.type_string(),
+    'field_id': dbt.type_string(),
+    'value_index': dbt.type_bigint(),
+    'field_name': dbt.type_string(),
+    'value': dbt.type_string(),
+    '_dlt_load_id': dbt.type_string(),
+} -%}
+{#- Landed only for the fields named in SOURCES__JIRA__OVERRIDE_FIELDS; a warehouse landed before the table
+    existed reads it as empty. -#}
+
+with
+
+field_values as (
+
+    {{ source_or_empty('raw_jira', 'issue_field_values', field_value_columns) }}
+
+),
+
+issues as (
+
+    select * from {{ ref('stg_jira__issues') }}
+
+),
+
+field_values_newest_load as (
+
+    select
+        *,
+        max(_dlt_load_id) over (partition by issue_id) as newest_load_id
+    from field_values
+
+),
+
+final as (
+
+    select
+        issues.source,
+        field_values_newest_load.issue_id,
+        field_values_newest_load.field_id,
+        field_values_newest_load.field_name,
+        field_values_newest_load.value as field_value,
+        {{ dbt.concat([
+            'field_values_newest_load.issue_id',
+            "'|'",
+            'field_values_newest_load.field_id',
+            "'|'",
+            'cast(field_values_newest_load.value_index as ' ~ dbt.type_string() ~ ')',
+        ]) }} as issue_field_value_id
+    from field_values_newest_load
+    inner join issues
+        on field_values_newest_load.issue_id = issues.issue_id
+    where
+        field_values_newest_load._dlt_load_id = field_values_newest_load.newest_load_id
+        and field_values_newest_load.value is not null
+        and trim(field_values_newest_load.value) <> ''
+
+)
+
+select * from final
