@@ -257,8 +257,9 @@ def jira_source(
         primary_key=["issue_id", "field_id", "value_index"],
     )
     def issue_field_values(page: IssuePage | ScopeListing) -> Iterator[Any]:
-        """Values of the fields named in SOURCES__JIRA__OVERRIDE_FIELDS (no rows when none are)."""
-        if isinstance(page, IssuePage):
+        """Values of the fields named in SOURCES__JIRA__OVERRIDE_FIELDS; nothing (no table, no merge) when
+        none are. Every issue read gets rows when some are, so the merge replaces each read issue's values."""
+        if isinstance(page, IssuePage) and page.field_values.num_rows:
             yield page.field_values
 
     @dlt.transformer(data_from=issue_pages, name="issue_scope", write_disposition="replace")
