@@ -12,12 +12,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import orjson
 import pyarrow as pa
 import requests
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from . import settings
 
@@ -35,9 +36,10 @@ class JiraAuthError(JiraError):
 class TransientJiraError(JiraError):
     """A failure worth retrying: throttling, a 5xx, a timeout or a broken body."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, throttled: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.throttled = throttled
 
 
 def _wait_for(backoff_seconds: float) -> Callable[[RetryCallState], float]:
@@ -46,10 +48,27 @@ def _wait_for(backoff_seconds: float) -> Callable[[RetryCallState], float]:
     def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, TransientJiraError) and error.retry_after is not None:
-            return min(error.retry_after, 120.0)
+            return min(error.retry_after, settings.THROTTLE_BUDGET_SECONDS)
         return min(backoff_seconds * 2 ** (state.attempt_number - 1), 30.0)
 
     return wait
+
+
+def _stop_after(max_attempts: int) -> Callable[[RetryCallState], bool]:
+    """Give up after `max_attempts` failures, not counting throttling (429), which is waited out as long as
+    the request's waits stay within `THROTTLE_BUDGET_SECONDS`: a busy Jira slows a refresh, it does not fail.
+    """
+    failures = 0
+
+    def stop(state: RetryCallState) -> bool:
+        nonlocal failures
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, TransientJiraError) and error.throttled:
+            return state.idle_for >= settings.THROTTLE_BUDGET_SECONDS
+        failures += 1
+        return failures >= max_attempts
+
+    return stop
 
 
 def _log_retry(state: RetryCallState) -> None:
@@ -111,7 +130,7 @@ class JiraClient:
         return Retrying(
             retry=retry_if_exception_type(TransientJiraError),
             wait=_wait_for(self.backoff_seconds),
-            stop=stop_after_attempt(self.max_attempts),
+            stop=_stop_after(self.max_attempts),
             before_sleep=_log_retry,
             reraise=True,
         )
@@ -143,7 +162,9 @@ class JiraClient:
                 "SOURCES__JIRA__API_TOKEN (Cloud) or SOURCES__JIRA__PERSONAL_ACCESS_TOKEN (Data Center), "
                 "and that this user may browse the projects."
             )
-        if status == 429 or status >= 500:
+        if status == 429:
+            raise TransientJiraError(f"{method} {path} answered 429", _retry_after(response), throttled=True)
+        if status >= 500:
             raise TransientJiraError(f"{method} {path} answered {status}", _retry_after(response))
         if status >= 400:
             raise JiraError(f"{method} {path} answered {status}: {_error_text(response)}")
@@ -178,11 +199,21 @@ def loads_without_gc(payload: bytes) -> Any:
 
 
 def _retry_after(response: requests.Response) -> float | None:
+    """Retry-After in seconds: a number, or an HTTP date (RFC 9110) converted to the seconds until it."""
     value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
+    if value is None:
         return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max((moment - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 def _error_text(response: requests.Response) -> str:

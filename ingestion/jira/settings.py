@@ -51,3 +51,5 @@ FLAGGED_FIELD_NAME: Final = "Flagged"
 DEFAULT_OVERLAP_MINUTES: Final = 120
 REQUEST_TIMEOUT_SECONDS: Final = 60
 MAX_RETRIES: Final = 6
+# How long one request may wait in all for a throttling Jira (429 with Retry-After) before the run gives up.
+THROTTLE_BUDGET_SECONDS: Final = 900.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dlt
@@ -304,6 +304,32 @@ def test_throttled_request_waits_for_retry_after_then_succeeds() -> None:
         waited = (datetime.now() - started).total_seconds()
     assert waited >= 1.0
     assert len(mock.calls[("GET", "/rest/api/3/myself")]) == 2
+
+
+def test_throttling_is_waited_out_without_using_up_the_attempts_for_failures() -> None:
+    throttled = [(429, {"Retry-After": "0"}, {})] * 7
+    with JiraMock() as mock:
+        mock.sequence("GET", "/rest/api/3/myself", [*throttled, (200, {}, {"accountId": "me"})])
+        client = JiraClient(base_url=mock.url, email="a", api_token=TOKEN, max_attempts=3, backoff_seconds=0)
+        assert client.get("/rest/api/3/myself") == {"accountId": "me"}
+    assert len(mock.calls[("GET", "/rest/api/3/myself")]) == 8
+
+
+def test_retry_after_as_an_http_date_is_honoured() -> None:
+    from email.utils import format_datetime
+
+    in_two_seconds = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
+    with JiraMock() as mock:
+        mock.sequence(
+            "GET",
+            "/rest/api/3/myself",
+            [(429, {"Retry-After": in_two_seconds}, {}), (200, {}, {"accountId": "me"})],
+        )
+        client = JiraClient(base_url=mock.url, email="a", api_token=TOKEN, backoff_seconds=0)
+        started = datetime.now()
+        assert client.get("/rest/api/3/myself") == {"accountId": "me"}
+        waited = (datetime.now() - started).total_seconds()
+    assert waited >= 1.0  # the date is whole seconds: at least one of the two is left when it arrives
 
 
 def test_unavailable_server_is_retried_with_backoff_then_succeeds() -> None:
