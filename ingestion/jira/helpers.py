@@ -328,8 +328,17 @@ def _names(values: Any) -> bytes:
     return orjson.dumps([value if isinstance(value, str) else _get(value, "name") for value in values])
 
 
-def issue_row(issue: dict[str, Any], instance_url: str, flagged_field_id: str | None, loaded: int) -> dict:
-    """One `raw_jira.issues` row from a Jira issue payload; missing fields become nulls, never errors."""
+def issue_row(
+    issue: dict[str, Any],
+    instance_url: str,
+    flagged_field_id: str | None,
+    loaded: int,
+    epic_link_field_id: str | None = None,
+) -> dict:
+    """One `raw_jira.issues` row from a Jira issue payload; missing fields become nulls, never errors.
+
+    `parent_key` is the parent's key, else (Data Center) the epic key of the "Epic Link" field.
+    """
     fields = issue.get("fields") or {}
     issue_type = fields.get("issuetype") or {}
     status = fields.get("status") or {}
@@ -361,7 +370,7 @@ def issue_row(issue: dict[str, Any], instance_url: str, flagged_field_id: str | 
         "components": _names(fields.get("components")).decode(),
         "fix_versions": _names(fields.get("fixVersions")).decode(),
         "parent_id": _get(parent, "id"),
-        "parent_key": _get(parent, "key"),
+        "parent_key": _get(parent, "key") or _epic_link(fields, epic_link_field_id),
         "is_flagged": bool(fields.get(flagged_field_id)) if flagged_field_id else False,
         "assignee_account_id": _get(assignee, "accountId"),
         "assignee_name": _get(assignee, "displayName"),
@@ -427,9 +436,22 @@ def histories_of(issue: dict[str, Any]) -> list[dict[str, Any]]:
     return (issue.get("changelog") or {}).get("histories") or []
 
 
-def issues_table(issues: list[dict[str, Any]], instance_url: str, flagged_field_id: str | None) -> pa.Table:
+def _epic_link(fields: dict[str, Any], epic_link_field_id: str | None) -> str | None:
+    value = fields.get(epic_link_field_id) if epic_link_field_id else None
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def issues_table(
+    issues: list[dict[str, Any]],
+    instance_url: str,
+    flagged_field_id: str | None,
+    epic_link_field_id: str | None = None,
+) -> pa.Table:
     """The `raw_jira.issues` rows of `issues` (see `issue_row`), converted to Arrow column by column."""
-    rows = [issue_row(issue, instance_url, flagged_field_id, len(histories_of(issue))) for issue in issues]
+    rows = [
+        issue_row(issue, instance_url, flagged_field_id, len(histories_of(issue)), epic_link_field_id)
+        for issue in issues
+    ]
     return pa.Table.from_arrays(
         [pa.array([row[field.name] for row in rows], field.type) for field in ISSUES_SCHEMA],
         schema=ISSUES_SCHEMA,

@@ -85,6 +85,8 @@ class _Instance:
     time_zone: str | None
     flagged_field_id: str | None
     override_fields: tuple[tuple[str, str], ...] = ()  # (field id, field name) per configured field
+    # Data Center's "Epic Link" custom field: a story's epic where `parent` does not give it.
+    epic_link_field_id: str | None = None
 
 
 def connect(config: JiraSettings) -> _Instance:
@@ -115,7 +117,10 @@ def connect(config: JiraSettings) -> _Instance:
         (f.get("id") for f in fields if f.get("name") == settings.FLAGGED_FIELD_NAME and f.get("id")), None
     )
     overrides = resolve_override_fields(config.override_fields, fields)
-    return _Instance(client, api, is_cloud, myself.get("timeZone"), flagged, overrides)
+    epic_link = next(
+        (f.get("id") for f in fields if f.get("name") == settings.EPIC_LINK_FIELD_NAME and f.get("id")), None
+    )
+    return _Instance(client, api, is_cloud, myself.get("timeZone"), flagged, overrides, epic_link)
 
 
 def resolve_override_fields(wanted: Sequence[str], fields: Any) -> tuple[tuple[str, str], ...]:
@@ -163,6 +168,7 @@ def _issue_fields(instance: _Instance) -> str:
         [
             *settings.ISSUE_FIELDS,
             *([instance.flagged_field_id] if instance.flagged_field_id else []),
+            *([instance.epic_link_field_id] if instance.epic_link_field_id else []),
             *(field_id for field_id, _ in instance.override_fields),
         ]
     )
@@ -374,6 +380,7 @@ class ReadPlan:
     jql: str
     instance_url: str
     override_fields: tuple[tuple[str, str], ...] = ()
+    epic_link_field_id: str | None = None
 
     @classmethod
     def of(cls, instance: _Instance, config: JiraSettings, jql: str, instance_url: str) -> ReadPlan:
@@ -386,6 +393,7 @@ class ReadPlan:
             jql,
             instance_url,
             instance.override_fields,
+            instance.epic_link_field_id,
         )
 
     def instance(self) -> _Instance:
@@ -396,6 +404,7 @@ class ReadPlan:
             self.time_zone,
             self.flagged_field_id,
             self.override_fields,
+            self.epic_link_field_id,
         )
 
 
@@ -458,7 +467,7 @@ class _Batcher:
     def _flush(self) -> FlatBatch:
         batch, plan = self._issues, self._plan
         flat = FlatBatch(
-            issues=issues_table(batch, plan.instance_url, plan.flagged_field_id),
+            issues=issues_table(batch, plan.instance_url, plan.flagged_field_id, plan.epic_link_field_id),
             changelog=changelog_table(batch),
             field_values=field_values_table(batch, plan.override_fields),
             issue_ids=[str(issue["id"]) for issue in batch],

@@ -46,6 +46,8 @@ ISSUE_FIELDS: Final = (
 # type/project/label moves explain an item's history in findings.
 CHANGELOG_FIELDS: Final = frozenset({"status", "flagged", "resolution", "issuetype", "labels", "project"})
 FLAGGED_FIELD_NAME: Final = "Flagged"
+# Data Center links a story to its epic in this custom field (Cloud gives the epic as `parent`).
+EPIC_LINK_FIELD_NAME: Final = "Epic Link"
 
 # JQL dates are minute-grained and in the Jira user's time zone: re-read this much before the cursor.
 DEFAULT_OVERLAP_MINUTES: Final = 120

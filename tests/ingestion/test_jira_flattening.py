@@ -59,3 +59,17 @@ def test_timestamps_arrow_cannot_parse_fall_back_to_the_python_parser() -> None:
         None,
         None,
     ]
+
+
+def test_a_data_center_story_takes_its_epic_from_the_epic_link_field_when_it_has_no_parent() -> None:
+    story = {"id": "7", "key": "PAY-7", "fields": {"customfield_10008": "PAY-1", "parent": None}}
+    sub_task = {
+        "id": "8",
+        "key": "PAY-8",
+        "fields": {"customfield_10008": None, "parent": {"id": "7", "key": "PAY-7"}},
+    }
+    table = issues_table([story, sub_task], "http://jira", None, epic_link_field_id="customfield_10008")
+    assert table.select(["key", "parent_key"]).to_pylist() == [
+        {"key": "PAY-7", "parent_key": "PAY-1"},
+        {"key": "PAY-8", "parent_key": "PAY-7"},
+    ]

@@ -97,6 +97,7 @@ def test_override_fields_land_every_value_and_a_rerun_forgets_cleared_ones(tmp_p
     fields = [
         {"id": "customfield_10021", "name": "Flagged"},
         {"id": "customfield_10050", "name": "Work Category"},
+        {"id": "customfield_10008", "name": "Epic Link"},
     ]
     first = [
         _with_work_category(issue("1", "PAY-1", []), {"value": "Tech Debt", "id": "9"}),
@@ -113,7 +114,7 @@ def test_override_fields_land_every_value_and_a_rerun_forgets_cleared_ones(tmp_p
             "GET", SEARCH, {"issues": [_with_work_category(issue("1", "PAY-1", []), None)], "isLast": True}
         )
         connection = run(mock, tmp_path, override_fields="work category")
-    assert "customfield_10050" in asked
+    assert {"customfield_10050", "customfield_10008"} <= set(asked)  # the override field, and the epic link
     assert connection.execute(
         "select issue_id, field_name, value from raw_jira.issue_field_values order by all"
     ).fetchall() == [
