@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import dlt
-from dagster import AssetExecutionContext, MaterializeResult
+from dagster import AssetExecutionContext, Failure, MaterializeResult
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from ingestion.github import github_source
@@ -27,6 +27,12 @@ from .translators import RawTableTranslator
 def _landed_before(warehouse: WarehouseResource, dataset: str) -> bool:
     """Whether an earlier refresh landed this host's items in the warehouse this run works on."""
     return warehouse_files.has_table(warehouse.working_copy().path, dataset, "items")
+
+
+def _configured_in_part(host: str, scope_argument: str) -> bool:
+    """A token without a scope, or a scope without a token: a broken configuration, not a removed host."""
+    token = dlt.secrets.get(f"sources.{host}.access_token")
+    return bool(token) or bool(dlt.config.get(f"sources.{host}.{scope_argument}"))
 
 
 def _run_or_skip(
@@ -44,6 +50,12 @@ def _run_or_skip(
 ) -> Iterator[Any]:
     with tracker.git_source_arguments(host) as arguments:
         if arguments is None and _landed_before(warehouse, dataset):
+            if _configured_in_part(host, scope_argument):
+                raise Failure(
+                    f"{dataset}: {settings_hint} are set only in part, and an earlier refresh landed "
+                    "this host's items. Set both (a missing secret in this environment?), or unset both to "
+                    "leave the host; nothing was published."
+                )
             context.log.warning(
                 f"{dataset}: not configured ({settings_hint} unset), but an earlier refresh landed its "
                 "items: they are left out of the facts and metrics (their raw rows stay). Configure the host "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cached_property
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-from dagster import ConfigurableResource, InitResourceContext, get_dagster_logger
+from dagster import ConfigurableResource, Failure, InitResourceContext, get_dagster_logger
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 from pydantic import PrivateAttr
@@ -22,6 +22,16 @@ from . import paths, warehouse
 
 # Dagster tags every run of a backfill with its id.
 BACKFILL_TAG = "dagster/backfill"
+
+
+def refuse_partial_rebuild(parent_run_id: str | None, step_keys: Sequence[str] | None) -> None:
+    """A rebuild from scratch re-executed from its failed step would start from an empty warehouse without
+    ingesting, and publish whatever the remaining steps build from nothing."""
+    if parent_run_id is not None and step_keys is not None:
+        raise Failure(
+            f"This run re-executes only some steps of run {parent_run_id}, a rebuild from scratch: it would "
+            "start from an empty warehouse without ingesting. Launch the rebuild again with all its steps."
+        )
 
 
 class WarehouseResource(ConfigurableResource):
@@ -47,6 +57,8 @@ class WarehouseResource(ConfigurableResource):
             self._published = False
             run = context.dagster_run
             self._backfill = run is not None and BACKFILL_TAG in run.tags
+            if self.from_scratch and run is not None:
+                refuse_partial_rebuild(run.parent_run_id, run.step_keys_to_execute)
             try:
                 yield self
             finally:

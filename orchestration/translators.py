@@ -26,6 +26,7 @@ RAW_DESCRIPTIONS = {
         "raw_jira",
         "issue_field_values",
     ): "One row per value of each field named in SOURCES__JIRA__OVERRIDE_FIELDS, per issue.",
+    ("raw_jira", "override_fields"): "The fields SOURCES__JIRA__OVERRIDE_FIELDS names now (replaced).",
     ("raw_github", "items"): "One row per GitHub issue or pull request, as last listed (merged on id).",
     (
         "raw_github",

@@ -313,6 +313,11 @@ FIELD_VALUES_SCHEMA = pa.schema(
     ]
 )
 
+# `raw_jira.override_fields`: the fields SOURCES__JIRA__OVERRIDE_FIELDS named at the last run.
+OVERRIDE_FIELDS_SCHEMA = pa.schema(
+    [pa.field("field_id", pa.string(), nullable=False), ("field_name", pa.string())]
+)
+
 # Summaries are for people reading findings; an enormous one must not bloat the warehouse.
 MAX_SUMMARY_CHARS = 1000
 
@@ -472,6 +477,8 @@ def field_value_texts(value: Any) -> list[str]:
         return []
     if isinstance(value, bool):
         return [str(value).lower()]
+    if isinstance(value, float) and value.is_integer():
+        return [str(int(value))]  # Jira sends number fields as 5.0; people write 5
     return [str(value)] if str(value).strip() else []
 
 

@@ -18,7 +18,7 @@ from dlt.common.typing import TSecretStrValue
 from dlt.extract.resource import DltResource
 
 from . import settings
-from .helpers import JiraError
+from .helpers import OVERRIDE_FIELDS_SCHEMA, JiraError, to_table
 from .pages import (
     JiraSettings,
     ReadPlan,
@@ -39,6 +39,8 @@ ProgressCallback = Callable[[int, float, int | None], None]
 SCOPE_BATCH_IDS = 50_000
 # Source state key: how many issues the last scope listing (or full read) found.
 SCOPE_COUNT_STATE = "issues_in_scope"
+# Source state key: the ids of the fields SOURCES__JIRA__OVERRIDE_FIELDS named at the last run.
+OVERRIDE_FIELDS_STATE = "override_field_ids"
 
 
 def naive_utc_columns(*names: str) -> dict[str, dict[str, Any]]:
@@ -193,10 +195,15 @@ def jira_source(
     def issue_pages() -> Iterator[IssuePage]:
         state = dlt.current.source_state()
         cursor = state.get("updated_cursor")
+        jira = instance()
+        override_field_ids = [field_id for field_id, _ in jira.override_fields]
+        if cursor and list(state.get(OVERRIDE_FIELDS_STATE) or []) != override_field_ids:
+            # Values of a newly named field exist only for issues read from now on: read them all again.
+            logger.info("SOURCES__JIRA__OVERRIDE_FIELDS changed: reading every issue again")
+            cursor = None
         since = None
         if cursor:
             since = datetime.fromisoformat(cursor) - timedelta(minutes=config.overlap_minutes)
-        jira = instance()
         run_started = _utc_now()
 
         def scope(issue_ids: list[str]) -> ScopeListing | None:
@@ -224,6 +231,7 @@ def jira_source(
             state[SCOPE_COUNT_STATE] = count
         if newest is not None:
             state["updated_cursor"] = max(newest.isoformat(), cursor or "")
+        state[OVERRIDE_FIELDS_STATE] = override_field_ids
 
     @dlt.transformer(
         data_from=issue_pages,
@@ -261,6 +269,13 @@ def jira_source(
         none are. Every issue read gets rows when some are, so the merge replaces each read issue's values."""
         if isinstance(page, IssuePage) and page.field_values.num_rows:
             yield page.field_values
+
+    @dlt.resource(name="override_fields", write_disposition="replace")
+    def override_fields_resource() -> Iterator[Any]:
+        """The fields SOURCES__JIRA__OVERRIDE_FIELDS names at this run, replaced every run: staging reads the
+        values of these fields only, so a field taken off the list stops overriding at once."""
+        rows = [{"field_id": field_id, "field_name": name} for field_id, name in instance().override_fields]
+        yield to_table(rows, OVERRIDE_FIELDS_SCHEMA)
 
     @dlt.transformer(data_from=issue_pages, name="issue_scope", write_disposition="replace")
     def issue_scope(page: IssuePage | ScopeListing) -> Iterator[Any]:
@@ -329,6 +344,7 @@ def jira_source(
         issues,
         changelog_items,
         issue_field_values,
+        override_fields_resource,
         issue_scope,
         statuses,
         issue_types,

@@ -45,7 +45,11 @@ def test_unmapped_state_and_item_type_name_what_to_map(warehouse: Path) -> None:
     assert "`Legacy Limbo`" in state[4]
     assert "`jira,PAY,,Legacy Limbo,<new|waiting|active|done|canceled>`" in state[4]
     assert "`Spike`" in item_type[4]
-    assert "dbt_project/seeds/flow_item_type_mappings.csv" in item_type[4]
+    # The suggested row has the seed's seven columns, so pasting it builds.
+    header = (paths.DBT_PROJECT_DIR / "seeds" / "flow_item_type_mappings.csv").read_text().splitlines()[0]
+    suggested = "jira,PAY,Spike,,,,<feature|defect|risk|debt|none>"
+    assert f"`{suggested}` to dbt_project/seeds/flow_item_type_mappings.csv" in item_type[4]
+    assert len(suggested.split(",")) == len(header.split(","))
 
 
 def test_incomplete_history_is_an_error_for_the_item(warehouse: Path) -> None:

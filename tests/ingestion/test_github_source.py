@@ -481,6 +481,14 @@ def test_a_host_no_longer_configured_empties_its_scope_listing_and_keeps_its_raw
     for name in ("ACCESS_TOKEN", "REPOSITORIES", "BASE_URL"):
         monkeypatch.delenv(f"SOURCES__GITHUB__{name}")
 
+    # Half a configuration (a secret missing from this environment) is an error, not a removal.
+    monkeypatch.setenv("SOURCES__GITHUB__REPOSITORIES", "acme/app")
+    half = materialize([github_raw_tables, published_warehouse], resources=resources, raise_on_error=False)
+    assert not half.success
+    monkeypatch.delenv("SOURCES__GITHUB__REPOSITORIES")
+    with duckdb.connect(str(published), read_only=True) as connection:
+        assert connection.execute("select count(*) from raw_github.repository_scope").fetchone() == (1,)
+
     result = materialize([github_raw_tables, published_warehouse], resources=resources)
 
     assert result.success

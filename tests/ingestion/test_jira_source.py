@@ -125,6 +125,29 @@ def test_override_fields_land_every_value_and_a_rerun_forgets_cleared_ones(tmp_p
     ]
 
 
+def test_a_change_of_the_override_fields_reads_every_issue_again_once_and_lists_the_fields_named(
+    tmp_path: Path,
+) -> None:
+    fields = [
+        {"id": "customfield_10021", "name": "Flagged"},
+        {"id": "customfield_10050", "name": "Work Category"},
+    ]
+    named: list[list[str]] = []
+    with cloud(JiraMock()) as mock:
+        mock.json("GET", "/rest/api/3/field", fields)
+        mock.json("GET", SEARCH, {"issues": [issue("1", "PAY-1", [])], "isLast": True})
+        for override_fields in ("", "", "Work Category", "Work Category", ""):
+            with run(mock, tmp_path, override_fields=override_fields) as connection:
+                rows = connection.execute("select field_id from raw_jira.override_fields").fetchall()
+                named.append([row[0] for row in rows])
+        # The issue searches (the id-only scope listings of incremental runs ask for `fields=id`).
+        searches = [
+            query["jql"][0] for query, _ in mock.calls[("GET", SEARCH)] if query.get("fields") != ["id"]
+        ]
+    assert ['"1970-01-01' in jql for jql in searches] == [True, False, True, False, True]
+    assert named == [[], [], ["customfield_10050"], ["customfield_10050"], []]
+
+
 def test_an_override_field_jira_does_not_have_names_the_setting(tmp_path: Path) -> None:
     with (
         cloud(JiraMock()) as mock,

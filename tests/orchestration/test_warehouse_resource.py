@@ -6,9 +6,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import MaterializeResult, asset, materialize
+from dagster import Failure, MaterializeResult, asset, materialize
 
-from orchestration.resources import BACKFILL_TAG, WarehouseResource
+from orchestration.resources import BACKFILL_TAG, WarehouseResource, refuse_partial_rebuild
 
 
 @asset
@@ -51,3 +51,14 @@ def test_a_backfill_run_rebuilds_from_an_empty_warehouse(published: Path) -> Non
 
 def test_full_refresh_config_rebuilds_from_an_empty_warehouse(published: Path) -> None:
     assert _probe(published, {}, full_refresh=True) == {"from_scratch": True, "published_rows": 0}
+
+
+def test_a_rebuild_re_executed_from_its_failed_step_is_refused() -> None:
+    """It would start from an empty warehouse without ingesting and publish what the rest builds from it."""
+    with pytest.raises(Failure, match="Launch the rebuild again with all its steps"):
+        refuse_partial_rebuild("parent-run", ["vsm_dbt_models"])
+
+
+def test_a_rebuild_retried_with_all_its_steps_or_launched_fresh_goes_ahead() -> None:
+    refuse_partial_rebuild("parent-run", None)
+    refuse_partial_rebuild(None, None)

@@ -95,7 +95,7 @@ unmapped_item_types as (
             "' (value stream `'", 'value_stream', "'`) maps to no flow item type; '",
             'cast(count(*) as ' ~ dbt.type_string() ~ ')',
             "' items are left out of every metric. Add a row `'", 'source', "','", "coalesce(project_key, '')",
-            "','", "coalesce(item_type, '<type>')", "',,<feature|defect|risk|debt|none>` to " ~ item_type_seed ~ ".'"
+            "','", "coalesce(item_type, '<type>')", "',,,,<feature|defect|risk|debt|none>` to " ~ item_type_seed ~ ".'"
         ]) }} as message,
         cast(count(*) as {{ metrics_type_double() }}) as observed_value,
         project_key

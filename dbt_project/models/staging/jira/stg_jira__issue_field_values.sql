@@ -6,14 +6,22 @@
     'value': dbt.type_string(),
     '_dlt_load_id': dbt.type_string(),
 } -%}
-{#- Landed only for the fields named in SOURCES__JIRA__OVERRIDE_FIELDS; a warehouse landed before the table
-    existed reads it as empty. -#}
+{%- set override_field_columns = {'field_id': dbt.type_string(), 'field_name': dbt.type_string()} -%}
+{#- Landed only for the fields named in SOURCES__JIRA__OVERRIDE_FIELDS, and read only for the fields named at
+    the last run (raw_jira.override_fields, replaced every run), so a field taken off the list stops overriding.
+    A warehouse landed before these tables existed reads them as empty. -#}
 
 with
 
 field_values as (
 
     {{ source_or_empty('raw_jira', 'issue_field_values', field_value_columns) }}
+
+),
+
+override_fields as (
+
+    {{ source_or_empty('raw_jira', 'override_fields', override_field_columns) }}
 
 ),
 
@@ -50,6 +58,8 @@ final as (
     from field_values_newest_load
     inner join issues
         on field_values_newest_load.issue_id = issues.issue_id
+    inner join override_fields
+        on field_values_newest_load.field_id = override_fields.field_id
     where
         field_values_newest_load._dlt_load_id = field_values_newest_load.newest_load_id
         and field_values_newest_load.value is not null
