@@ -310,6 +310,7 @@ FIELD_VALUES_SCHEMA = pa.schema(
         pa.field("value_index", pa.int64(), nullable=False),
         ("field_name", pa.string()),
         ("value", pa.string()),
+        ("issue_updated", pa.timestamp("us")),  # the issue's `updated`: the newest read wins (see staging)
     ]
 )
 
@@ -484,14 +485,16 @@ def field_value_texts(value: Any) -> list[str]:
 
 def field_values_table(issues: list[dict[str, Any]], override_fields: Sequence[tuple[str, str]]) -> pa.Table:
     """The `raw_jira.issue_field_values` rows of `issues` for the (field id, field name) pairs configured."""
-    columns: tuple[list[Any], ...] = ([], [], [], [], [])
-    for issue in issues:
+    columns: tuple[list[Any], ...] = ([], [], [], [], [], [])
+    for issue in issues if override_fields else ():
         fields = issue.get("fields") or {}
         issue_id = str(issue.get("id"))
+        updated = parse_jira_timestamp(fields.get("updated"))
         for field_id, field_name in override_fields:
             texts: list[str | None] = list(field_value_texts(fields.get(field_id))) or [None]
             for index, text in enumerate(texts):
-                for column, value in zip(columns, (issue_id, field_id, index, field_name, text), strict=True):
+                row = (issue_id, field_id, index, field_name, text, updated)
+                for column, value in zip(columns, row, strict=True):
                     column.append(value)
     return pa.Table.from_arrays(
         [pa.array(values, field.type) for values, field in zip(columns, FIELD_VALUES_SCHEMA, strict=True)],

@@ -48,6 +48,11 @@ def naive_utc_columns(*names: str) -> dict[str, dict[str, Any]]:
     return {name: {"data_type": "timestamp", "timezone": False, "nullable": True} for name in names}
 
 
+def newest_wins(name: str) -> dict[str, dict[str, Any]]:
+    """A naive UTC timestamp by which dlt's merge keeps the newest of the rows that share a primary key."""
+    return {name: {**naive_utc_columns(name)[name], "dedup_sort": "desc"}}
+
+
 def text_columns(*names: str) -> dict[str, dict[str, Any]]:
     """Columns that exist even when a whole load has only nulls in them (staging selects them)."""
     return {name: {"data_type": "text", "nullable": True} for name in names}
@@ -238,7 +243,9 @@ def jira_source(
         name="issues",
         write_disposition="merge",
         primary_key="id",
-        columns=naive_utc_columns("resolution_date", "created", "updated"),
+        # An issue read twice in one run (moved between projects while the search paged) keeps its newest
+        # version rather than either.
+        columns={**naive_utc_columns("resolution_date", "created"), **newest_wins("updated")},
     )
     def issues(page: IssuePage | ScopeListing) -> Iterator[Any]:
         if isinstance(page, IssuePage):
@@ -263,6 +270,7 @@ def jira_source(
         # leaves no stale row; the primary key drops an issue read twice in one run.
         merge_key="issue_id",
         primary_key=["issue_id", "field_id", "value_index"],
+        columns=newest_wins("issue_updated"),
     )
     def issue_field_values(page: IssuePage | ScopeListing) -> Iterator[Any]:
         """Values of the fields named in SOURCES__JIRA__OVERRIDE_FIELDS; nothing (no table, no merge) when

@@ -15,25 +15,30 @@ values
     ('2', 'PAY-2', 'PAY', 'Story', '2026-01-05 09:00', '2026-03-01 09:00', '[]', 'l2'),
     ('3', 'PAY-3', 'PAY', 'Story', '2026-01-05 09:00', '2026-03-01 09:00', '[]', 'l2'),
     ('4', 'PAY-4', 'PAY', 'Story', '2026-01-05 09:00', '2026-03-01 09:00', '[]', 'l2'),
+    ('6', 'PAY-6', 'PAY', 'Story', '2026-01-05 09:00', '2026-03-01 09:00', '[]', 'l2'),
     ('5', 'PAY-5', 'PAY', 'Story', '2026-01-05 09:00', '2026-01-06 09:00', '[]', 'l1');
 -- The last listing (12:00, overlap from 10:00) misses PAY-5, last changed before it: PAY-5 vanished.
 insert into raw_jira.issue_scope (id, listed_at, unchanged_before) values
     ('1', '2026-03-01 12:00', '2026-03-01 10:00'), ('2', '2026-03-01 12:00', '2026-03-01 10:00'),
-    ('3', '2026-03-01 12:00', '2026-03-01 10:00'), ('4', '2026-03-01 12:00', '2026-03-01 10:00');
+    ('3', '2026-03-01 12:00', '2026-03-01 10:00'), ('4', '2026-03-01 12:00', '2026-03-01 10:00'),
+    ('6', '2026-03-01 12:00', '2026-03-01 10:00');
 create table raw_jira.override_fields (field_id varchar, field_name varchar);
 insert into raw_jira.override_fields values ('customfield_10050', 'Work Category');
 create table raw_jira.issue_field_values (
     issue_id varchar, field_id varchar, value_index bigint, field_name varchar, value varchar,
-    _dlt_load_id varchar
+    issue_updated timestamp, _dlt_load_id varchar
 );
 insert into raw_jira.issue_field_values values
-    ('1', 'customfield_10050', 0, 'Work Category', 'Tech Debt', 'l2'),
-    ('2', 'customfield_10050', 0, 'Work Category', null, 'l2'),          -- the field is empty
-    ('3', 'customfield_10099', 0, 'Team', 'Platform', 'l2'),             -- a field no longer named
-    ('4', 'customfield_10050', 0, 'Work Category', 'Old', 'l1'),         -- an older load's value
-    ('4', 'customfield_10050', 0, 'Work Category', 'Security', 'l2'),
-    ('4', 'customfield_10050', 1, 'Work Category', 'Compliance', 'l2'),
-    ('5', 'customfield_10050', 0, 'Work Category', 'Tech Debt', 'l1');   -- a vanished issue
+    ('1', 'customfield_10050', 0, 'Work Category', 'Tech Debt', '2026-03-01 09:00', 'l2'),
+    ('2', 'customfield_10050', 0, 'Work Category', null, '2026-03-01 09:00', 'l2'),        -- an empty field
+    ('3', 'customfield_10099', 0, 'Team', 'Platform', '2026-03-01 09:00', 'l2'),           -- no longer named
+    ('4', 'customfield_10050', 0, 'Work Category', 'Old', '2026-01-09 09:00', 'l1'),       -- an older load's
+    ('4', 'customfield_10050', 0, 'Work Category', 'Security', '2026-03-01 09:00', 'l2'),
+    ('4', 'customfield_10050', 1, 'Work Category', 'Compliance', '2026-03-01 09:00', 'l2'),
+    ('5', 'customfield_10050', 0, 'Work Category', 'Tech Debt', '2026-01-06 09:00', 'l1'), -- a vanished issue
+    -- PAY-6 read twice in one run: its second read (newer) has one value, the first read's second value goes
+    ('6', 'customfield_10050', 0, 'Work Category', 'Risk', '2026-03-01 09:00', 'l2'),
+    ('6', 'customfield_10050', 1, 'Work Category', 'Stale', '2026-02-01 09:00', 'l2');
 """
 
 
@@ -53,4 +58,5 @@ def test_only_current_values_of_the_fields_named_now_of_issues_in_scope_reach_th
         ("1", "Work Category", "Tech Debt"),
         ("4", "Work Category", "Compliance"),
         ("4", "Work Category", "Security"),
+        ("6", "Work Category", "Risk"),
     ]

@@ -156,6 +156,25 @@ def test_an_override_field_jira_does_not_have_names_the_setting(tmp_path: Path) 
         run(mock, tmp_path, override_fields="Team")
 
 
+def test_an_issue_read_twice_in_one_run_keeps_its_newest_version(tmp_path: Path) -> None:
+    """Moved between projects while the search paged, an issue comes back under its new key, changed later."""
+    moved = issue("1", "OPS-9", [], status_name="In Progress", status_id="2", category="indeterminate")
+    moved["fields"]["updated"] = "2026-02-01T10:00:00.000+0000"
+    with cloud(JiraMock()) as mock:
+        mock.sequence(
+            "GET",
+            SEARCH,
+            [
+                (200, {}, {"issues": [issue("1", "PAY-1", [])], "nextPageToken": "t2", "isLast": False}),
+                (200, {}, {"issues": [moved], "isLast": True}),
+            ],
+        )
+        connection = run(mock, tmp_path)
+    assert connection.execute("select key, status_name from raw_jira.issues").fetchall() == [
+        ("OPS-9", "In Progress")
+    ]
+
+
 def test_issue_with_more_than_20_histories_gets_the_rest_from_bulk_changelog(tmp_path: Path) -> None:
     every = status_histories(35)
     embedded = list(reversed(every))[:20]  # Cloud embeds 20, newest first

@@ -4,6 +4,7 @@
     'value_index': dbt.type_bigint(),
     'field_name': dbt.type_string(),
     'value': dbt.type_string(),
+    'issue_updated': dbt.type_timestamp(),
     '_dlt_load_id': dbt.type_string(),
 } -%}
 {%- set override_field_columns = {'field_id': dbt.type_string(), 'field_name': dbt.type_string()} -%}
@@ -31,11 +32,15 @@ issues as (
 
 ),
 
+{#- An issue's rows come from its newest load, and within it from its newest read (an issue read twice in one
+    run, with fewer values the second time, must not keep the first read's extra values). -#}
 field_values_newest_load as (
 
     select
         *,
-        max(_dlt_load_id) over (partition by issue_id) as newest_load_id
+        max(_dlt_load_id) over (partition by issue_id) as newest_load_id,
+        max(coalesce(issue_updated, cast('1970-01-01' as {{ dbt.type_timestamp() }})))
+            over (partition by issue_id, _dlt_load_id) as newest_issue_updated
     from field_values
 
 ),
@@ -62,6 +67,8 @@ final as (
         on field_values_newest_load.field_id = override_fields.field_id
     where
         field_values_newest_load._dlt_load_id = field_values_newest_load.newest_load_id
+        and coalesce(field_values_newest_load.issue_updated, cast('1970-01-01' as {{ dbt.type_timestamp() }}))
+        = field_values_newest_load.newest_issue_updated
         and field_values_newest_load.value is not null
         and trim(field_values_newest_load.value) <> ''
 
