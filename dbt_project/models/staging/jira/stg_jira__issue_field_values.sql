@@ -32,8 +32,8 @@ issues as (
 
 ),
 
-{#- An issue's rows come from its newest load, and within it from its newest read (an issue read twice in one
-    run, with fewer values the second time, must not keep the first read's extra values). -#}
+{# An issue's rows come from its newest load, and within it from its newest read (an issue read twice in one
+   run, with fewer values the second time, must not keep the first read's extra values). #}
 field_values_newest_load as (
 
     select
