@@ -42,39 +42,33 @@ work_items_as_of as (
    label, a field row an item whose field (by name or id) holds the value, both case-insensitively. The most
    specific row wins: limited to the item's project, then to its item type, then a field row over a label row
    (a field is a deliberate classification, a label often an ad-hoc one), then by the matched value's name. #}
-label_overrides as (
+item_override_values as (
 
     select
-        work_items_as_of.source,
-        work_items_as_of.item_id,
-        flow_item_type_mappings.flow_item_type,
-        flow_item_type_mappings.project_key,
-        flow_item_type_mappings.item_type,
+        int_work_item_labels_unioned.source,
+        int_work_item_labels_unioned.item_id,
         'label' as override_origin,
         2 as override_kind_rank,
-        lower(int_work_item_labels_unioned.label_name) as matched_value
-    from work_items_as_of
-    inner join int_work_item_labels_unioned
-        on
-            work_items_as_of.source = int_work_item_labels_unioned.source
-            and work_items_as_of.item_id = int_work_item_labels_unioned.item_id
-    inner join flow_item_type_mappings
-        on
-            work_items_as_of.source = flow_item_type_mappings.source
-            and lower(trim(int_work_item_labels_unioned.label_name)) = lower(trim(flow_item_type_mappings.label))
-            and (
-                flow_item_type_mappings.project_key is null
-                or work_items_as_of.project_key = flow_item_type_mappings.project_key
-            )
-            and (
-                flow_item_type_mappings.item_type is null
-                or lower(trim(work_items_as_of.item_type)) = lower(trim(flow_item_type_mappings.item_type))
-            )
-    where flow_item_type_mappings.label is not null and flow_item_type_mappings.field is null
+        cast(null as {{ dbt.type_string() }}) as field_name,
+        cast(null as {{ dbt.type_string() }}) as field_id,
+        int_work_item_labels_unioned.label_name as override_value
+    from int_work_item_labels_unioned
+
+    union all
+
+    select
+        int_work_item_field_values_unioned.source,
+        int_work_item_field_values_unioned.item_id,
+        'field' as override_origin,
+        1 as override_kind_rank,
+        int_work_item_field_values_unioned.field_name,
+        int_work_item_field_values_unioned.field_id,
+        int_work_item_field_values_unioned.field_value as override_value
+    from int_work_item_field_values_unioned
 
 ),
 
-field_overrides as (
+overrides as (
 
     select
         work_items_as_of.source,
@@ -82,23 +76,35 @@ field_overrides as (
         flow_item_type_mappings.flow_item_type,
         flow_item_type_mappings.project_key,
         flow_item_type_mappings.item_type,
-        'field' as override_origin,
-        1 as override_kind_rank,
-        lower(int_work_item_field_values_unioned.field_value) as matched_value
+        item_override_values.override_origin,
+        item_override_values.override_kind_rank,
+        lower(item_override_values.override_value) as matched_value
     from work_items_as_of
-    inner join int_work_item_field_values_unioned
+    inner join item_override_values
         on
-            work_items_as_of.source = int_work_item_field_values_unioned.source
-            and work_items_as_of.item_id = int_work_item_field_values_unioned.item_id
+            work_items_as_of.source = item_override_values.source
+            and work_items_as_of.item_id = item_override_values.item_id
     inner join flow_item_type_mappings
         on
             work_items_as_of.source = flow_item_type_mappings.source
+            -- a label row names a label, a field row a field and its value (a row naming both fails a data test)
+            and lower(trim(item_override_values.override_value))
+            = lower(trim(coalesce(flow_item_type_mappings.label, flow_item_type_mappings.field_value)))
             and (
-                lower(trim(int_work_item_field_values_unioned.field_name)) = lower(trim(flow_item_type_mappings.field))
-                or lower(int_work_item_field_values_unioned.field_id) = lower(trim(flow_item_type_mappings.field))
+                (
+                    item_override_values.override_origin = 'label'
+                    and flow_item_type_mappings.label is not null
+                    and flow_item_type_mappings.field is null
+                )
+                or (
+                    item_override_values.override_origin = 'field'
+                    and flow_item_type_mappings.label is null
+                    and (
+                        lower(trim(flow_item_type_mappings.field)) = lower(trim(item_override_values.field_name))
+                        or lower(trim(flow_item_type_mappings.field)) = lower(item_override_values.field_id)
+                    )
+                )
             )
-            and lower(trim(int_work_item_field_values_unioned.field_value))
-            = lower(trim(flow_item_type_mappings.field_value))
             and (
                 flow_item_type_mappings.project_key is null
                 or work_items_as_of.project_key = flow_item_type_mappings.project_key
@@ -107,7 +113,6 @@ field_overrides as (
                 flow_item_type_mappings.item_type is null
                 or lower(trim(work_items_as_of.item_type)) = lower(trim(flow_item_type_mappings.item_type))
             )
-    where flow_item_type_mappings.field is not null and flow_item_type_mappings.label is null
 
 ),
 
@@ -127,11 +132,7 @@ overrides_ranked as (
                 overrides.matched_value asc,
                 overrides.flow_item_type asc
         ) as override_rank
-    from (
-        select * from label_overrides
-        union all
-        select * from field_overrides
-    ) as overrides
+    from overrides
 
 ),
 
