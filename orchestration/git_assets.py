@@ -64,7 +64,7 @@ def _run_or_skip(
             # No token is needed: with nothing configured the source only replaces its scope listing.
             arguments = {"access_token": "unused", scope_argument: ""}
         if arguments is None:
-            context.log.info(f"{dataset}: not configured ({settings_hint} unset); nothing to load")
+            context.log.info(f"{dataset}: not configured ({settings_hint} not both set); nothing to load")
             for key in context.selected_asset_keys:
                 yield MaterializeResult(asset_key=key, metadata={"configured": False, "rows_loaded": 0})
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cached_property
@@ -24,10 +24,17 @@ from . import paths, warehouse
 BACKFILL_TAG = "dagster/backfill"
 
 
-def refuse_partial_rebuild(parent_run_id: str | None, step_keys: Sequence[str] | None) -> None:
+# Dagster's tag on a re-execution "from asset failure", which runs only the failed assets and what follows.
+ASSET_RESUME_RETRY_TAG = "dagster/is_asset_resume_retry"
+
+
+def refuse_partial_rebuild(
+    parent_run_id: str | None, step_keys: Sequence[str] | None, tags: Mapping[str, str]
+) -> None:
     """A rebuild from scratch re-executed from its failed step would start from an empty warehouse without
     ingesting, and publish whatever the remaining steps build from nothing."""
-    if parent_run_id is not None and step_keys is not None:
+    partial = step_keys is not None or tags.get(ASSET_RESUME_RETRY_TAG) == "true"
+    if parent_run_id is not None and partial:
         raise Failure(
             f"This run re-executes only some steps of run {parent_run_id}, a rebuild from scratch: it would "
             "start from an empty warehouse without ingesting. Launch the rebuild again with all its steps."
@@ -58,7 +65,7 @@ class WarehouseResource(ConfigurableResource):
             run = context.dagster_run
             self._backfill = run is not None and BACKFILL_TAG in run.tags
             if self.from_scratch and run is not None:
-                refuse_partial_rebuild(run.parent_run_id, run.step_keys_to_execute)
+                refuse_partial_rebuild(run.parent_run_id, run.step_keys_to_execute, run.tags)
             try:
                 yield self
             finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -47,8 +48,9 @@ def _wait_for(backoff_seconds: float) -> Callable[[RetryCallState], float]:
 
     def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, TransientJiraError) and error.retry_after is not None:
-            return min(error.retry_after, settings.THROTTLE_BUDGET_SECONDS)
+        if isinstance(error, TransientJiraError) and error.retry_after:
+            # A throttling Jira may ask for long waits (within the budget); a failing one gets at most 2 min.
+            return min(error.retry_after, settings.THROTTLE_BUDGET_SECONDS if error.throttled else 120.0)
         return min(backoff_seconds * 2 ** (state.attempt_number - 1), 30.0)
 
     return wait
@@ -64,7 +66,9 @@ def _stop_after(max_attempts: int) -> Callable[[RetryCallState], bool]:
         nonlocal failures
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, TransientJiraError) and error.throttled:
-            return state.idle_for >= settings.THROTTLE_BUDGET_SECONDS
+            # By the clock, the wait about to start included: a zero Retry-After must not loop for ever.
+            elapsed = state.seconds_since_start or 0.0
+            return elapsed + state.upcoming_sleep > settings.THROTTLE_BUDGET_SECONDS
         failures += 1
         return failures >= max_attempts
 
@@ -204,9 +208,11 @@ def _retry_after(response: requests.Response) -> float | None:
     if value is None:
         return None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
-        pass
+        seconds = None
+    if seconds is not None:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -117,10 +117,16 @@ def connect(config: JiraSettings) -> _Instance:
         (f.get("id") for f in fields if f.get("name") == settings.FLAGGED_FIELD_NAME and f.get("id")), None
     )
     overrides = resolve_override_fields(config.override_fields, fields)
-    epic_link = next(
-        (f.get("id") for f in fields if f.get("name") == settings.EPIC_LINK_FIELD_NAME and f.get("id")), None
-    )
+    epic_link = next((f.get("id") for f in fields if _is_epic_link(f) and f.get("id")), None)
     return _Instance(client, api, is_cloud, myself.get("timeZone"), flagged, overrides, epic_link)
+
+
+def _is_epic_link(field: Any) -> bool:
+    """Data Center's Epic Link field: by its custom type (its name may be translated), else by its name."""
+    if not isinstance(field, dict):
+        return False
+    custom_type = (field.get("schema") or {}).get("custom")
+    return custom_type == settings.EPIC_LINK_FIELD_TYPE or field.get("name") == "Epic Link"
 
 
 def resolve_override_fields(wanted: Sequence[str], fields: Any) -> tuple[tuple[str, str], ...]:
@@ -143,7 +149,8 @@ def resolve_override_fields(wanted: Sequence[str], fields: Any) -> tuple[tuple[s
                 + ": list field names or ids (customfield_NNNNN) as Jira shows them."
             )
         field = matches[0]
-        resolved.append((str(field["id"]), str(field.get("name") or field["id"])))
+        if all(str(field["id"]) != field_id for field_id, _ in resolved):  # named twice (by name and by id)
+            resolved.append((str(field["id"]), str(field.get("name") or field["id"])))
     return tuple(resolved)
 
 

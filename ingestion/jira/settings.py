@@ -46,8 +46,9 @@ ISSUE_FIELDS: Final = (
 # type/project/label moves explain an item's history in findings.
 CHANGELOG_FIELDS: Final = frozenset({"status", "flagged", "resolution", "issuetype", "labels", "project"})
 FLAGGED_FIELD_NAME: Final = "Flagged"
-# Data Center links a story to its epic in this custom field (Cloud gives the epic as `parent`).
-EPIC_LINK_FIELD_NAME: Final = "Epic Link"
+# Data Center links a story to its epic in this custom field (Cloud gives the epic as `parent`); its name
+# may be translated, its type is not.
+EPIC_LINK_FIELD_TYPE: Final = "com.pyxis.greenhopper.jira:gh-epic-link"
 
 # JQL dates are minute-grained and in the Jira user's time zone: re-read this much before the cursor.
 DEFAULT_OVERLAP_MINUTES: Final = 120

@@ -202,9 +202,10 @@ def jira_source(
         cursor = state.get("updated_cursor")
         jira = instance()
         override_field_ids = [field_id for field_id, _ in jira.override_fields]
-        if cursor and list(state.get(OVERRIDE_FIELDS_STATE) or []) != override_field_ids:
+        if cursor and set(override_field_ids) - set(state.get(OVERRIDE_FIELDS_STATE) or []):
             # Values of a newly named field exist only for issues read from now on: read them all again.
-            logger.info("SOURCES__JIRA__OVERRIDE_FIELDS changed: reading every issue again")
+            # (A field taken off the list needs no read: staging reads only the fields named now.)
+            logger.info("SOURCES__JIRA__OVERRIDE_FIELDS names a new field: reading every issue again")
             cursor = None
         since = None
         if cursor:

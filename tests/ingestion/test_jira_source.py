@@ -9,9 +9,9 @@ import dlt
 import duckdb
 import pytest
 
-from ingestion.jira import JiraError, jira_source
+from ingestion.jira import JiraError, jira_source, settings
 from ingestion.jira.helpers import JiraClient
-from ingestion.jira.pages import JiraSettings, connect
+from ingestion.jira.pages import JiraSettings, connect, resolve_override_fields
 
 from .jira_mock import JiraMock, history, issue, status, status_item
 
@@ -125,7 +125,7 @@ def test_override_fields_land_every_value_and_a_rerun_forgets_cleared_ones(tmp_p
     ]
 
 
-def test_a_change_of_the_override_fields_reads_every_issue_again_once_and_lists_the_fields_named(
+def test_a_newly_named_override_field_reads_every_issue_again_once_and_the_list_follows_the_setting(
     tmp_path: Path,
 ) -> None:
     fields = [
@@ -144,7 +144,8 @@ def test_a_change_of_the_override_fields_reads_every_issue_again_once_and_lists_
         searches = [
             query["jql"][0] for query, _ in mock.calls[("GET", SEARCH)] if query.get("fields") != ["id"]
         ]
-    assert ['"1970-01-01' in jql for jql in searches] == [True, False, True, False, True]
+    # The first run, and the run that names a new field, read everything; taking it off again needs no read.
+    assert ['"1970-01-01' in jql for jql in searches] == [True, False, True, False, False]
     assert named == [[], [], ["customfield_10050"], ["customfield_10050"], []]
 
 
@@ -356,6 +357,27 @@ def test_throttling_is_waited_out_without_using_up_the_attempts_for_failures() -
         client = JiraClient(base_url=mock.url, email="a", api_token=TOKEN, max_attempts=3, backoff_seconds=0)
         assert client.get("/rest/api/3/myself") == {"accountId": "me"}
     assert len(mock.calls[("GET", "/rest/api/3/myself")]) == 8
+
+
+def test_endless_throttling_gives_up_once_the_budget_is_spent_even_without_waits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(settings, "THROTTLE_BUDGET_SECONDS", 0.5)
+    with JiraMock() as mock:
+        mock.json("GET", "/rest/api/3/myself", {}, status=429, headers={"Retry-After": "0"})
+        client = JiraClient(
+            base_url=mock.url, email="a", api_token=TOKEN, max_attempts=3, backoff_seconds=0.05
+        )
+        with pytest.raises(JiraError, match="answered 429"):
+            client.get("/rest/api/3/myself")
+    assert len(mock.calls[("GET", "/rest/api/3/myself")]) > 3  # more than the attempts failures get
+
+
+def test_a_field_named_twice_by_name_and_by_id_is_read_once() -> None:
+    fields = [{"id": "customfield_10050", "name": "Work Category"}]
+    assert resolve_override_fields(["Work Category", "customfield_10050"], fields) == (
+        ("customfield_10050", "Work Category"),
+    )
 
 
 def test_retry_after_as_an_http_date_is_honoured() -> None:

@@ -8,7 +8,12 @@ import duckdb
 import pytest
 from dagster import Failure, MaterializeResult, asset, materialize
 
-from orchestration.resources import BACKFILL_TAG, WarehouseResource, refuse_partial_rebuild
+from orchestration.resources import (
+    ASSET_RESUME_RETRY_TAG,
+    BACKFILL_TAG,
+    WarehouseResource,
+    refuse_partial_rebuild,
+)
 
 
 @asset
@@ -56,9 +61,11 @@ def test_full_refresh_config_rebuilds_from_an_empty_warehouse(published: Path) -
 def test_a_rebuild_re_executed_from_its_failed_step_is_refused() -> None:
     """It would start from an empty warehouse without ingesting and publish what the rest builds from it."""
     with pytest.raises(Failure, match="Launch the rebuild again with all its steps"):
-        refuse_partial_rebuild("parent-run", ["vsm_dbt_models"])
+        refuse_partial_rebuild("parent-run", ["vsm_dbt_models"], {})
+    with pytest.raises(Failure, match="Launch the rebuild again with all its steps"):  # "from asset failure"
+        refuse_partial_rebuild("parent-run", None, {ASSET_RESUME_RETRY_TAG: "true"})
 
 
 def test_a_rebuild_retried_with_all_its_steps_or_launched_fresh_goes_ahead() -> None:
-    refuse_partial_rebuild("parent-run", None)
-    refuse_partial_rebuild(None, None)
+    refuse_partial_rebuild("parent-run", None, {})
+    refuse_partial_rebuild(None, None, {})
