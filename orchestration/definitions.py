@@ -20,7 +20,7 @@ from .schedules import (
     report_failed_refresh,
 )
 
-freshness_checks = raw_freshness_checks()
+freshness_checks = raw_freshness_checks([jira_raw_tables, github_raw_tables, gitlab_raw_tables])
 
 defs = Definitions(
     assets=[

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from dagster import (
     AssetChecksDefinition,
+    AssetsDefinition,
     AssetSelection,
     DefaultScheduleStatus,
     DefaultSensorStatus,
@@ -25,9 +26,9 @@ from dagster import (
 DEFAULT_CRON = "0 6 * * *"
 DEFAULT_TIMEZONE = "UTC"
 WRITES_WAREHOUSE_TAG = {"vsm/writes-warehouse": "true"}
-# Freshness is judged on Jira's two raw tables (ingestion ran) and on the published warehouse (what BI reads:
-# a refresh that ingests and then fails leaves the raw assets fresh and the published file stale).
-FRESHNESS_ASSETS = [["raw_jira", "issues"], ["raw_jira", "changelog_items"], ["warehouse", "published"]]
+# Freshness is judged on every raw table (ingestion ran) and on the published warehouse (what BI reads: a
+# refresh that ingests and then fails leaves the raw assets fresh and the published file stale).
+PUBLISHED_ASSET = ["warehouse", "published"]
 
 # A run retry (dagster.yaml) starts the whole refresh again. Dagster's default retries from the failed
 # step, but every run works on a fresh copy of the published warehouse: a retry of the dbt step alone
@@ -54,9 +55,9 @@ def daily_refresh_schedule() -> ScheduleDefinition:
     )
 
 
-def raw_freshness_checks() -> Sequence[AssetChecksDefinition]:
-    """Warn when a raw table, or the published warehouse, was not refreshed for longer than a day and a half
-    (one missed daily run).
+def raw_freshness_checks(raw_assets: Sequence[AssetsDefinition]) -> Sequence[AssetChecksDefinition]:
+    """Warn when a raw table (every table of `raw_assets`), or the published warehouse, was not refreshed for
+    longer than a day and a half (one missed daily run).
 
     Dagster 1.13 prefers `FreshnessPolicy` on the asset, but only these checks show up (and can be run) as
     asset checks next to the data-quality checks; its supersession notice would print on every `vsm` command.
@@ -64,7 +65,7 @@ def raw_freshness_checks() -> Sequence[AssetChecksDefinition]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SupersessionWarning)
         return build_last_update_freshness_checks(
-            assets=FRESHNESS_ASSETS, lower_bound_delta=timedelta(hours=36)
+            assets=[*raw_assets, PUBLISHED_ASSET], lower_bound_delta=timedelta(hours=36)
         )
 
 
