@@ -1,7 +1,6 @@
 """The warehouse's assets: raw Jira tables landed by dlt, then every dbt model, seed and test."""
 
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +13,7 @@ from dagster_dlt import DagsterDltResource, dlt_assets
 from ingestion.jira import jira_source
 
 from . import paths
+from .progress import ProgressLog
 from .resources import TrackerResource, WarehouseResource
 from .translators import OWNERS, RawTableTranslator, VsmDbtTranslator
 
@@ -23,36 +23,6 @@ dbt_project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=paths.D
 # table names); the run builds both again from the live configuration, see `jira_raw_tables`.
 _SHAPE_SOURCE = jira_source(base_url="http://127.0.0.1", email="shape", api_token="shape")  # noqa: S106
 _SHAPE_PIPELINE = dlt.pipeline(pipeline_name="vsm_jira", destination="duckdb", dataset_name="raw_jira")
-
-
-class _ProgressLog:
-    """Logs ingestion progress (issues/s and, when Jira gives a count, the time left) every few seconds.
-
-    The run log is what `vsm refresh` prints and what the Dagster UI shows for the run.
-    """
-
-    def __init__(self, context: AssetExecutionContext, every_seconds: float = 5.0) -> None:
-        self._context = context
-        self._every = every_seconds
-        self._last = 0.0
-
-    def __call__(self, issues: int, elapsed: float, expected: int | None = None) -> None:
-        now = time.monotonic()
-        if now - self._last >= self._every:
-            self._last = now
-            self._context.log.info(progress_line(issues, elapsed, expected))
-
-
-def progress_line(issues: int, elapsed: float, expected: int | None) -> str:
-    """`Jira: 12,000 of ~100,000 issues (12%), 4,100/s, about 21 s left` (no total: count and rate only)."""
-    rate = issues / max(elapsed, 1e-9)
-    if not expected or issues > expected:
-        return f"Jira: {issues:,} issues read in {elapsed:.0f} s ({rate:,.0f}/s)"
-    left = (expected - issues) / rate if rate > 0 else float("inf")
-    return (
-        f"Jira: {issues:,} of ~{expected:,} issues ({issues / expected:.0%}) in {elapsed:.0f} s, "
-        f"{rate:,.0f}/s, about {left:,.0f} s left"
-    )
 
 
 @dlt_assets(
@@ -69,7 +39,7 @@ def jira_raw_tables(
 ) -> Iterator[Any]:
     """Land Jira issues, their complete changelog and the catalogs in `raw_jira`, incrementally."""
     with tracker.source_arguments() as arguments:
-        source = jira_source(**arguments, progress=_ProgressLog(context))
+        source = jira_source(**arguments, progress=ProgressLog(context, "Jira", "issues"))
         refresh = "drop_sources" if warehouse.from_scratch else None
         yield from dlt_runner.run(
             context=context,

@@ -20,6 +20,7 @@ from ingestion.github import github_source
 from ingestion.gitlab import gitlab_source
 
 from . import warehouse as warehouse_files
+from .progress import ProgressLog
 from .resources import TrackerResource, WarehouseResource
 from .translators import RawTableTranslator
 
@@ -47,6 +48,7 @@ def _run_or_skip(
     dataset: str,
     scope_argument: str,
     settings_hint: str,
+    progress: ProgressLog,
 ) -> Iterator[Any]:
     with tracker.git_source_arguments(host) as arguments:
         if arguments is None and _landed_before(warehouse, dataset):
@@ -70,7 +72,7 @@ def _run_or_skip(
             return
         yield from dlt_runner.run(
             context=context,
-            dlt_source=source_factory(**arguments),
+            dlt_source=source_factory(**arguments, progress=progress),
             dlt_pipeline=warehouse.dlt_pipeline(pipeline_name, dataset),
             refresh="drop_sources" if warehouse.from_scratch else None,
         )
@@ -105,6 +107,7 @@ def github_raw_tables(
         dataset="raw_github",
         scope_argument="repositories",
         settings_hint="SOURCES__GITHUB__ACCESS_TOKEN / SOURCES__GITHUB__REPOSITORIES",
+        progress=ProgressLog(context, "GitHub", "issues and pull requests"),
     )
 
 
@@ -132,4 +135,5 @@ def gitlab_raw_tables(
         dataset="raw_gitlab",
         scope_argument="projects",
         settings_hint="SOURCES__GITLAB__ACCESS_TOKEN / SOURCES__GITLAB__PROJECTS",
+        progress=ProgressLog(context, "GitLab", "issues and merge requests"),
     )

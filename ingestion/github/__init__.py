@@ -10,6 +10,7 @@ repository, and merges on primary keys, so a rerun never duplicates and never mi
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,8 @@ import dlt
 import orjson
 from dlt.common.typing import TSecretStrValue
 from dlt.extract.resource import DltResource
+
+from ingestion import ProgressCallback
 
 from . import settings
 from .helpers import (
@@ -95,6 +98,7 @@ def github_source(
     overlap_minutes: int = settings.DEFAULT_OVERLAP_MINUTES,
     page_size: int = settings.PAGE_SIZE,
     client: GitHubClient | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Sequence[DltResource]:
     """Issues and pull requests (`items`), their lifecycle timeline events (`events`) and the configured
     repositories (`repository_scope`).
@@ -103,6 +107,7 @@ def github_source(
     `SOURCES__GITHUB__REPOSITORIES` (`owner/repo,owner/repo`, or a list in a TOML file);
     `SOURCES__GITHUB__BASE_URL` for GitHub Enterprise Server (`https://github.example.com/api/v3`).
     An empty repository list loads nothing (the tables appear with the first load that has rows).
+    `progress` is called after every page with the items read so far in this run (GitHub gives no total).
     """
     names = parse_repositories(repositories)
     size = min(max(page_size, 1), settings.PAGE_SIZE)
@@ -117,6 +122,7 @@ def github_source(
     def item_pages() -> Iterator[ItemPage]:
         state = dlt.current.source_state()
         cursors: dict[str, str] = state.setdefault("updated_cursors", {})
+        started, count = time.perf_counter(), 0
         for repository in names:
             params: dict[str, Any] = {
                 "state": "all",
@@ -142,6 +148,9 @@ def github_source(
                     if updated is not None and (newest is None or updated > newest):
                         newest = updated
                 yield ItemPage(repository, items, timelines)
+                count += len(items)
+                if progress:
+                    progress(count, time.perf_counter() - started, None)
             if newest is not None:
                 cursors[repository] = max(newest.isoformat(), cursor or "")
 

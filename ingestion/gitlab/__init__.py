@@ -9,6 +9,7 @@ and item kind, with an overlap, and merge on primary keys.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,8 @@ import dlt
 import orjson
 from dlt.common.typing import TSecretStrValue
 from dlt.extract.resource import DltResource
+
+from ingestion import ProgressCallback
 
 from . import settings
 from .helpers import (
@@ -78,13 +81,14 @@ def gitlab_source(
     overlap_minutes: int = settings.DEFAULT_OVERLAP_MINUTES,
     page_size: int = settings.PAGE_SIZE,
     client: GitLabClient | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Sequence[DltResource]:
     """Issues and merge requests (`items`), their resource state and label events (`events`) and the
     configured projects (`project_scope`).
 
     Configuration: `SOURCES__GITLAB__ACCESS_TOKEN`, `SOURCES__GITLAB__PROJECTS` (ids or paths,
     comma-separated) and `SOURCES__GITLAB__BASE_URL` (default https://gitlab.com; a self-managed instance's
-    root URL).
+    root URL). `progress` is called after every page with the items read so far in this run.
     """
     names = parse_projects(projects)
     size = min(max(page_size, 1), settings.PAGE_SIZE)
@@ -103,6 +107,7 @@ def gitlab_source(
     def item_pages() -> Iterator[ItemPage]:
         state = dlt.current.source_state()
         cursors: dict[str, str] = state.setdefault("updated_cursors", {})
+        started, count = time.perf_counter(), 0
         for project in names:
             encoded = quote(project, safe="")
             for segment, kind in settings.ITEM_KINDS:
@@ -139,6 +144,9 @@ def gitlab_source(
                         if updated is not None and (newest is None or updated > newest):
                             newest = updated
                     yield ItemPage(project, kind, kept, state_events, label_events)
+                    count += len(kept)
+                    if progress:
+                        progress(count, time.perf_counter() - started, None)
                 if newest is not None:
                     cursors[key] = max(newest.isoformat(), cursor or "")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +16,8 @@ from typing import Any
 import dlt
 from dlt.common.typing import TSecretStrValue
 from dlt.extract.resource import DltResource
+
+from ingestion import ProgressCallback
 
 from . import settings
 from .helpers import OVERRIDE_FIELDS_SCHEMA, JiraError, to_table
@@ -31,9 +33,6 @@ from .pages import (
 )
 
 logger = logging.getLogger(__name__)
-
-# (issues read, seconds elapsed, issues the search is expected to return or None when Jira cannot say)
-ProgressCallback = Callable[[int, float, int | None], None]
 
 # Issue ids per item of the scope listing.
 SCOPE_BATCH_IDS = 50_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -25,6 +26,16 @@ def test_the_project_without_waiting_states_is_the_only_missing_wait_states_find
         ).fetchall()
     assert flagged == [("Operations",)]
     assert "missing_wait_states" in result.stdout
+
+
+def test_the_refresh_reports_each_trackers_reading_progress(refreshed) -> None:
+    """The lines the run log shows while a long first read is under way (Jira gives a total, the git hosts
+    do not)."""
+    _, _, result = refreshed
+    output = result.stdout + result.stderr
+    assert re.search(r"Jira: [\d,]+ of ~[\d,]+ issues \(\d+%\)", output)
+    assert re.search(r"GitHub: [\d,]+ issues and pull requests read in \d+ s", output)
+    assert re.search(r"GitLab: [\d,]+ issues and merge requests read in \d+ s", output)
 
 
 def test_summary_prints_the_five_metrics_per_value_stream(refreshed) -> None:

@@ -103,6 +103,19 @@ def test_items_page_through_link_headers(tmp_path: Path) -> None:
     assert pages[:2] == [None, ["2"]]
 
 
+def test_progress_reports_items_read_after_every_page_without_a_total(tmp_path: Path) -> None:
+    reports: list[tuple[int, int | None]] = []
+    with GitHubMock().add(ANTS, ants_repository()) as mock:
+        connection = run(
+            mock, tmp_path, page_size=10, progress=lambda done, _elapsed, total: reports.append((done, total))
+        )
+        pages = len(mock.calls[ISSUES])
+    total = connection.execute("select count(*) from raw_github.items").fetchone()[0]
+    assert len(reports) == pages
+    assert [done for done, _ in reports] == sorted(done for done, _ in reports)
+    assert reports[-1] == (total, None), "GitHub gives no total, so no time left can be estimated"
+
+
 def test_primary_rate_limit_waits_until_the_reset_then_succeeds() -> None:
     with GitHubMock().add(ANTS, ants_repository()) as mock:
         reset = str(int(time.time()) + 1)

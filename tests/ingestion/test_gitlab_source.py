@@ -125,6 +125,16 @@ def test_pages_follow_x_next_page(tmp_path: Path) -> None:
     assert pages == [None, ["2"], ["3"], ["4"]]
 
 
+def test_progress_reports_items_read_after_every_page(tmp_path: Path) -> None:
+    reports: list[int] = []
+    with GitLabMock().add(snowflake_spend_project()) as mock:
+        connection = run(mock, tmp_path, page_size=5, progress=lambda done, _elapsed, _total: reports.append(done))
+    total = connection.execute("select count(*) from raw_gitlab.items").fetchone()[0]
+    assert reports == sorted(reports)
+    assert reports[-1] == total, "issues and merge requests together"
+    assert len(reports) >= 4, "one report per page of issues and of merge requests"
+
+
 def test_project_ids_work_as_well_as_paths(tmp_path: Path) -> None:
     with GitLabMock().add(snowflake_spend_project()) as mock:
         connection = run(mock, tmp_path, projects="12345678")

@@ -1,6 +1,6 @@
 """The ingestion progress line a refresh prints and the Dagster run log shows."""
 
-from orchestration.assets import progress_line
+from orchestration.progress import progress_line
 
 
 def test_progress_line_gives_share_rate_and_time_left_when_jira_gives_a_count() -> None:
@@ -15,3 +15,7 @@ def test_progress_line_without_a_count_gives_issues_and_rate() -> None:
 
 def test_progress_line_drops_the_estimate_once_the_approximate_count_is_exceeded() -> None:
     assert progress_line(101_000, 10.0, 100_000) == "Jira: 101,000 issues read in 10 s (10,100/s)"
+
+
+def test_progress_line_names_the_tracker_and_what_it_reads() -> None:
+    assert progress_line(300, 60.0, None, "GitHub", "items") == "GitHub: 300 items read in 60 s (5/s)"
