@@ -128,7 +128,9 @@ def test_pages_follow_x_next_page(tmp_path: Path) -> None:
 def test_progress_reports_items_read_after_every_page(tmp_path: Path) -> None:
     reports: list[int] = []
     with GitLabMock().add(snowflake_spend_project()) as mock:
-        connection = run(mock, tmp_path, page_size=5, progress=lambda done, _elapsed, _total: reports.append(done))
+        connection = run(
+            mock, tmp_path, page_size=5, progress=lambda done, _elapsed, _total: reports.append(done)
+        )
     total = connection.execute("select count(*) from raw_gitlab.items").fetchone()[0]
     assert reports == sorted(reports)
     assert reports[-1] == total, "issues and merge requests together"
