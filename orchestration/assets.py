@@ -15,6 +15,7 @@ from ingestion.jira import jira_source
 from . import paths
 from .progress import ProgressLog
 from .resources import TrackerResource, WarehouseResource
+from .retries import not_retried_on_configuration_errors
 from .translators import OWNERS, RawTableTranslator, VsmDbtTranslator
 
 dbt_project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=paths.DBT_PROJECT_DIR)
@@ -38,7 +39,7 @@ def jira_raw_tables(
     warehouse: WarehouseResource,
 ) -> Iterator[Any]:
     """Land Jira issues, their complete changelog and the catalogs in `raw_jira`, incrementally."""
-    with tracker.source_arguments() as arguments:
+    with not_retried_on_configuration_errors(context), tracker.source_arguments() as arguments:
         source = jira_source(**arguments, progress=ProgressLog(context, "Jira", "issues"))
         refresh = "drop_sources" if warehouse.from_scratch else None
         yield from dlt_runner.run(

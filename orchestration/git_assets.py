@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import dlt
-from dagster import AssetExecutionContext, Failure, MaterializeResult
+from dagster import AssetExecutionContext, MaterializeResult
 from dagster_dlt import DagsterDltResource, dlt_assets
 
 from ingestion.github import github_source
@@ -22,6 +22,7 @@ from ingestion.gitlab import gitlab_source
 from . import warehouse as warehouse_files
 from .progress import ProgressLog
 from .resources import TrackerResource, WarehouseResource
+from .retries import ConfigurationFailure, not_retried_on_configuration_errors
 from .translators import RawTableTranslator
 
 
@@ -50,10 +51,10 @@ def _run_or_skip(
     settings_hint: str,
     progress: ProgressLog,
 ) -> Iterator[Any]:
-    with tracker.git_source_arguments(host) as arguments:
+    with not_retried_on_configuration_errors(context), tracker.git_source_arguments(host) as arguments:
         if arguments is None and _landed_before(warehouse, dataset):
             if _configured_in_part(host, scope_argument):
-                raise Failure(
+                raise ConfigurationFailure(
                     f"{dataset}: {settings_hint} are set only in part, and an earlier refresh landed "
                     "this host's items. Set both (a missing secret in this environment?), or unset both to "
                     "leave the host; nothing was published."

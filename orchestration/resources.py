@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-from dagster import ConfigurableResource, Failure, InitResourceContext, get_dagster_logger
+from dagster import ConfigurableResource, InitResourceContext, get_dagster_logger
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 from pydantic import PrivateAttr
 
 from . import paths, warehouse
+from .retries import ConfigurationFailure, mark_not_retried
 
 # Dagster tags every run of a backfill with its id.
 BACKFILL_TAG = "dagster/backfill"
@@ -35,7 +36,7 @@ def refuse_partial_rebuild(
     ingesting, and publish whatever the remaining steps build from nothing."""
     partial = step_keys is not None or tags.get(ASSET_RESUME_RETRY_TAG) == "true"
     if parent_run_id is not None and partial:
-        raise Failure(
+        raise ConfigurationFailure(
             f"This run re-executes only some steps of run {parent_run_id}, a rebuild from scratch: it would "
             "start from an empty warehouse without ingesting. Launch the rebuild again with all its steps."
         )
@@ -65,7 +66,11 @@ class WarehouseResource(ConfigurableResource):
             run = context.dagster_run
             self._backfill = run is not None and BACKFILL_TAG in run.tags
             if self.from_scratch and run is not None:
-                refuse_partial_rebuild(run.parent_run_id, run.step_keys_to_execute, run.tags)
+                try:
+                    refuse_partial_rebuild(run.parent_run_id, run.step_keys_to_execute, run.tags)
+                except ConfigurationFailure:
+                    mark_not_retried(context.instance, context.run_id)  # its retry would be refused too
+                    raise
             try:
                 yield self
             finally:

@@ -1,0 +1,88 @@
+"""Which failed runs Dagster's run retries start again: not those a tracker refused the credentials of."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, asset, instance_for_test, materialize
+from dagster_dlt import DagsterDltResource
+
+from ingestion.jira import JiraError
+from ingestion.jira.helpers import JiraAuthError
+from orchestration.retries import is_configuration_error, not_retried_on_configuration_errors
+
+WILL_RETRY = "dagster/will_retry"
+
+
+@pytest.fixture
+def instance() -> DagsterInstance:
+    """An instance with the project's run retries (dagster.yaml)."""
+    with instance_for_test(overrides={"run_retries": {"enabled": True, "max_retries": 2}}) as instance:
+        yield instance
+
+
+def _failed_run_tags(instance: DagsterInstance, error: Exception) -> dict[str, str]:
+    @asset
+    def failing(context) -> None:
+        with not_retried_on_configuration_errors(context):
+            raise RuntimeError("extraction failed") from error
+
+    result = materialize([failing], instance=instance, raise_on_error=False)
+    assert not result.success
+    return instance.get_run_by_id(result.run_id).tags
+
+
+def test_a_rejected_credential_is_not_retried(instance: DagsterInstance) -> None:
+    tags = _failed_run_tags(instance, JiraAuthError("Jira refused SOURCES__JIRA__API_TOKEN"))
+    assert tags[WILL_RETRY] == "false"
+
+
+def test_a_tracker_outage_is_retried(instance: DagsterInstance) -> None:
+    tags = _failed_run_tags(instance, JiraError("Jira answered 503 six times"))
+    assert tags[WILL_RETRY] == "true"
+
+
+def _wrapped_as_dlt_does(error: Exception) -> RuntimeError:
+    try:
+        raise error
+    except Exception as cause:
+        try:
+            raise RuntimeError("extraction of resource issue_pages failed") from cause
+        except RuntimeError as wrapped:
+            return wrapped
+
+
+def test_a_configuration_error_is_found_under_the_errors_dlt_wraps_it_in() -> None:
+    assert is_configuration_error(_wrapped_as_dlt_does(JiraAuthError("refused")))
+    assert not is_configuration_error(_wrapped_as_dlt_does(JiraError("the reader process stopped")))
+
+
+def test_a_scheduled_refresh_with_a_wrong_jira_token_fails_once_naming_the_setting(
+    instance: DagsterInstance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingestion.demo import DemoOrganisation, DemoTracker
+    from orchestration.assets import jira_raw_tables
+    from orchestration.resources import TrackerResource, WarehouseResource
+
+    with DemoTracker(DemoOrganisation(issues=10)) as tracker:
+        monkeypatch.setenv("SOURCES__JIRA__BASE_URL", tracker.url)
+        monkeypatch.setenv("SOURCES__JIRA__EMAIL", tracker.email)
+        monkeypatch.setenv("SOURCES__JIRA__API_TOKEN", "wrong-token-123")
+        result = materialize(
+            [jira_raw_tables],
+            instance=instance,
+            resources={
+                "dlt_runner": DagsterDltResource(),
+                "tracker": TrackerResource(),
+                "warehouse": WarehouseResource(path=str(tmp_path / "vsm.duckdb")),
+            },
+            raise_on_error=False,
+        )
+    assert not result.success
+    assert instance.get_run_by_id(result.run_id).tags[WILL_RETRY] == "false"
+    (failure,) = [event for event in result.all_events if event.is_step_failure]
+    error = failure.step_failure_data.error
+    while error.cause is not None:
+        error = error.cause
+    assert "SOURCES__JIRA__API_TOKEN" in error.message
