@@ -19,7 +19,7 @@ from packaging.version import Version
 from pydantic import PrivateAttr
 
 from . import paths, warehouse
-from .retries import ConfigurationFailure, mark_not_retried
+from .retries import ConfigurationFailure, mark_not_retried, retry_all_steps
 
 # Dagster tags every run of a backfill with its id.
 BACKFILL_TAG = "dagster/backfill"
@@ -64,6 +64,7 @@ class WarehouseResource(ConfigurableResource):
             self._run_id = context.run_id
             self._published = False
             run = context.dagster_run
+            retry_all_steps(context.instance, run)
             self._backfill = run is not None and BACKFILL_TAG in run.tags
             if self.from_scratch and run is not None:
                 try:

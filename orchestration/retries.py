@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from dagster import DagsterInstance, Failure, OpExecutionContext
+from dagster import DagsterInstance, DagsterRun, Failure, OpExecutionContext
 
 from ingestion.github.helpers import GitHubAuthError
 from ingestion.gitlab.helpers import GitLabAuthError
@@ -18,6 +18,10 @@ from ingestion.jira.helpers import JiraAuthError
 
 # Dagster reads this run tag when the run fails, to decide whether its run retries apply.
 NOT_RETRIED_TAG = {"dagster/retry_on_asset_or_op_failure": "false"}
+# A run retry starts the whole run again. Dagster's default retries from the failed step, but every run works
+# on a fresh copy of the published warehouse: a retry of the dbt step alone would build today's as-of on
+# yesterday's raw data and publish it.
+RETRY_ALL_STEPS_TAG = {"dagster/retry_strategy": "ALL_STEPS"}
 
 
 class ConfigurationFailure(Failure):
@@ -44,6 +48,14 @@ def is_configuration_error(error: BaseException) -> bool:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
+
+
+def retry_all_steps(instance: DagsterInstance | None, run: DagsterRun | None) -> None:
+    """Makes a retry of `run` start again from its first step, unless the run says otherwise. The refresh job
+    carries the tag already; this reaches runs launched by hand in the UI ("Materialize all") too. Dagster
+    reads the strategy from the failed run's tags when it retries."""
+    if instance is not None and run is not None and not set(RETRY_ALL_STEPS_TAG) & set(run.tags):
+        instance.add_run_tags(run.run_id, RETRY_ALL_STEPS_TAG)
 
 
 def mark_not_retried(instance: DagsterInstance | None, run_id: str | None) -> None:

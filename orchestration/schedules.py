@@ -23,6 +23,8 @@ from dagster import (
     run_failure_sensor,
 )
 
+from .retries import RETRY_ALL_STEPS_TAG
+
 DEFAULT_CRON = "0 6 * * *"
 DEFAULT_TIMEZONE = "UTC"
 WRITES_WAREHOUSE_TAG = {"vsm/writes-warehouse": "true"}
@@ -30,10 +32,6 @@ WRITES_WAREHOUSE_TAG = {"vsm/writes-warehouse": "true"}
 # refresh that ingests and then fails leaves the raw assets fresh and the published file stale).
 PUBLISHED_ASSET = ["warehouse", "published"]
 
-# A run retry (dagster.yaml) starts the whole refresh again. Dagster's default retries from the failed
-# step, but every run works on a fresh copy of the published warehouse: a retry of the dbt step alone
-# would build today's as-of on yesterday's raw data and publish it.
-RETRY_ALL_STEPS_TAG = {"dagster/retry_strategy": "ALL_STEPS"}
 
 refresh_job = define_asset_job(
     name="refresh_warehouse",

@@ -10,6 +10,7 @@ from dagster_dlt import DagsterDltResource
 
 from ingestion.jira import JiraError
 from ingestion.jira.helpers import JiraAuthError
+from orchestration.resources import WarehouseResource
 from orchestration.retries import is_configuration_error, not_retried_on_configuration_errors
 
 WILL_RETRY = "dagster/will_retry"
@@ -63,7 +64,7 @@ def test_a_scheduled_refresh_with_a_wrong_jira_token_fails_once_naming_the_setti
 ) -> None:
     from ingestion.demo import DemoOrganisation, DemoTracker
     from orchestration.assets import jira_raw_tables
-    from orchestration.resources import TrackerResource, WarehouseResource
+    from orchestration.resources import TrackerResource
 
     with DemoTracker(DemoOrganisation(issues=10)) as tracker:
         monkeypatch.setenv("SOURCES__JIRA__BASE_URL", tracker.url)
@@ -86,3 +87,25 @@ def test_a_scheduled_refresh_with_a_wrong_jira_token_fails_once_naming_the_setti
     while error.cause is not None:
         error = error.cause
     assert "SOURCES__JIRA__API_TOKEN" in error.message
+
+
+@asset
+def uses_the_warehouse(warehouse: WarehouseResource) -> None:
+    """Any asset of a warehouse-writing run, as "Materialize all" in the UI launches it: without job tags."""
+
+
+def test_a_run_launched_by_hand_is_retried_from_its_first_step(
+    instance: DagsterInstance, tmp_path: Path
+) -> None:
+    """Every run works on a fresh copy of the published warehouse: a retry from the failed step would build on
+    yesterday's raw data."""
+    resources = {"warehouse": WarehouseResource(path=str(tmp_path / "vsm.duckdb"))}
+    result = materialize([uses_the_warehouse], instance=instance, resources=resources)
+    assert instance.get_run_by_id(result.run_id).tags["dagster/retry_strategy"] == "ALL_STEPS"
+
+
+def test_a_retry_strategy_chosen_for_the_run_is_kept(instance: DagsterInstance, tmp_path: Path) -> None:
+    resources = {"warehouse": WarehouseResource(path=str(tmp_path / "vsm.duckdb"))}
+    chosen = {"dagster/retry_strategy": "FROM_FAILURE"}
+    result = materialize([uses_the_warehouse], instance=instance, resources=resources, tags=chosen)
+    assert instance.get_run_by_id(result.run_id).tags["dagster/retry_strategy"] == "FROM_FAILURE"
