@@ -21,7 +21,7 @@ from ingestion.gitlab import gitlab_source
 
 from . import warehouse as warehouse_files
 from .progress import ProgressLog
-from .resources import TrackerResource, WarehouseResource
+from .resources import GIT_SCOPE_SETTINGS, TrackerResource, WarehouseResource, git_host_set_in_part
 from .retries import ConfigurationFailure, not_retried_on_configuration_errors
 from .translators import RawTableTranslator
 
@@ -29,12 +29,6 @@ from .translators import RawTableTranslator
 def _landed_before(warehouse: WarehouseResource, dataset: str) -> bool:
     """Whether an earlier refresh landed this host's items in the warehouse this run works on."""
     return warehouse_files.has_table(warehouse.working_copy().path, dataset, "items")
-
-
-def _configured_in_part(host: str, scope_argument: str) -> bool:
-    """A token without a scope, or a scope without a token: a broken configuration, not a removed host."""
-    token = dlt.secrets.get(f"sources.{host}.access_token")
-    return bool(token) or bool(dlt.config.get(f"sources.{host}.{scope_argument}"))
 
 
 def _run_or_skip(
@@ -47,13 +41,12 @@ def _run_or_skip(
     source_factory: Callable[..., Any],
     pipeline_name: str,
     dataset: str,
-    scope_argument: str,
     settings_hint: str,
     progress: ProgressLog,
 ) -> Iterator[Any]:
     with not_retried_on_configuration_errors(context), tracker.git_source_arguments(host) as arguments:
         if arguments is None and _landed_before(warehouse, dataset):
-            if _configured_in_part(host, scope_argument):
+            if git_host_set_in_part(host):
                 raise ConfigurationFailure(
                     f"{dataset}: {settings_hint} are set only in part, and an earlier refresh landed "
                     "this host's items. Set both (a missing secret in this environment?), or unset both to "
@@ -65,7 +58,7 @@ def _run_or_skip(
                 "again to bring them back, or run `vsm refresh --full` to drop them."
             )
             # No token is needed: with nothing configured the source only replaces its scope listing.
-            arguments = {"access_token": "unused", scope_argument: ""}
+            arguments = {"access_token": "unused", GIT_SCOPE_SETTINGS[host]: ""}
         if arguments is None:
             context.log.info(f"{dataset}: not configured ({settings_hint} not both set); nothing to load")
             for key in context.selected_asset_keys:
@@ -106,7 +99,6 @@ def github_raw_tables(
         source_factory=github_source,
         pipeline_name="vsm_github",
         dataset="raw_github",
-        scope_argument="repositories",
         settings_hint="SOURCES__GITHUB__ACCESS_TOKEN / SOURCES__GITHUB__REPOSITORIES",
         progress=ProgressLog(context, "GitHub", "issues and pull requests"),
     )
@@ -134,7 +126,6 @@ def gitlab_raw_tables(
         source_factory=gitlab_source,
         pipeline_name="vsm_gitlab",
         dataset="raw_gitlab",
-        scope_argument="projects",
         settings_hint="SOURCES__GITLAB__ACCESS_TOKEN / SOURCES__GITLAB__PROJECTS",
         progress=ProgressLog(context, "GitLab", "issues and merge requests"),
     )

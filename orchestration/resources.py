@@ -42,6 +42,17 @@ def refuse_partial_rebuild(
         )
 
 
+# The setting that lists what a git host's source reads: `sources.<host>.<setting>`.
+GIT_SCOPE_SETTINGS = {"github": "repositories", "gitlab": "projects"}
+
+
+def git_host_set_in_part(host: str) -> bool:
+    """Whether a token or a scope is set for a git host that is not configured in full: a broken
+    configuration (a secret missing from this environment?), not a host the user left."""
+    token = dlt.secrets.get(f"sources.{host}.access_token")
+    return bool(token) or bool(dlt.config.get(f"sources.{host}.{GIT_SCOPE_SETTINGS[host]}"))
+
+
 class WarehouseResource(ConfigurableResource):
     """The DuckDB warehouse a run refreshes, and the run's as-of instant and refresh mode.
 
@@ -250,12 +261,11 @@ class TrackerResource(ConfigurableResource):
         from ingestion.github import github_is_configured
         from ingestion.gitlab import gitlab_is_configured
 
-        scope = {"github": "repositories", "gitlab": "projects"}[host]
+        scope = GIT_SCOPE_SETTINGS[host]
         if (github_is_configured if host == "github" else gitlab_is_configured)():
             yield {}
             return
-        token = dlt.secrets.get(f"sources.{host}.access_token")
-        if jira_is_configured() or token or dlt.config.get(f"sources.{host}.{scope}"):
+        if jira_is_configured() or git_host_set_in_part(host):
             yield None
             return
         with self._demo_tracker() as tracker:
