@@ -254,9 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # Dagster prints its own run log; this handler only surfaces warnings from libraries (dlt, requests).
+    # Dagster prints its own run log, the sources' lines included (dagster.yaml's `python_logs`); this handler
+    # only surfaces warnings from libraries (dlt, requests).
     handler = logging.StreamHandler()
     handler.setLevel(logging.WARNING)
+    handler.addFilter(lambda record: not record.name.startswith("ingestion"))
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logging.getLogger().addHandler(handler)
     try:

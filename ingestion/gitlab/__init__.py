@@ -122,9 +122,8 @@ def gitlab_source(
                 if cursor:
                     since = datetime.fromisoformat(cursor) - timedelta(minutes=overlap_minutes)
                     params["updated_after"] = format_updated_after(since)
-                logger.info(
-                    "reading GitLab %s %s updated after %s", project, segment, params.get("updated_after")
-                )
+                since_text = f"updated after {params['updated_after']}" if cursor else "(all)"
+                logger.info("reading GitLab %s %s %s", project, segment, since_text)
                 newest: datetime | None = None
                 path = settings.PROJECT_ITEMS.format(project=encoded, kind=segment)
                 for items in gitlab().pages(path, params):

@@ -34,8 +34,9 @@ from .pages import (
 
 logger = logging.getLogger(__name__)
 
-# Issue ids per item of the scope listing.
+# Issue ids per item of the scope listing, and how often a long listing logs its progress.
 SCOPE_BATCH_IDS = 50_000
+LISTING_PROGRESS_SECONDS = 5.0
 # Source state key: how many issues the last scope listing (or full read) found.
 SCOPE_COUNT_STATE = "issues_in_scope"
 # Source state key: the ids of the fields SOURCES__JIRA__OVERRIDE_FIELDS named at the last run.
@@ -109,9 +110,13 @@ def _list_scope(jira: _Instance, state: dict[str, Any], config: JiraSettings) ->
     jql = build_jql(config.projects, None, jira.time_zone)
     batch: list[str] = []
     total = 0
+    started = reported = time.perf_counter()
     for ids in _scope_pages(jira, jql):
         batch.extend(ids)
         total += len(ids)
+        if (now := time.perf_counter()) - reported >= LISTING_PROGRESS_SECONDS:
+            logger.info("Jira: listing the issues in scope, %d ids in %.0f s", total, now - started)
+            reported = now
         if len(batch) >= SCOPE_BATCH_IDS:
             yield ScopeListing(batch, listed_at, unchanged_before)
             batch = []

@@ -36,6 +36,8 @@ def test_the_refresh_reports_each_trackers_reading_progress(refreshed) -> None:
     assert re.search(r"Jira: [\d,]+ of ~[\d,]+ issues \(\d+%\)", output)
     assert re.search(r"GitHub: [\d,]+ issues and pull requests read in \d+ s", output)
     assert re.search(r"GitLab: [\d,]+ issues and merge requests read in \d+ s", output)
+    # the sources' own lines reach the run log too (dagster.yaml's python_logs): here, what the read asks for
+    assert re.search(r"reading Jira issues: .*ORDER BY", output)
 
 
 def test_summary_prints_the_five_metrics_per_value_stream(refreshed) -> None:
