@@ -21,7 +21,7 @@ from ingestion.gitlab import gitlab_source
 
 from . import warehouse as warehouse_files
 from .progress import ProgressLog
-from .resources import GIT_SCOPE_SETTINGS, TrackerResource, WarehouseResource, git_host_set_in_part
+from .resources import GIT_SCOPE_SETTINGS, TrackerResource, WarehouseResource, git_host_has_a_setting
 from .retries import ConfigurationFailure, not_retried_on_configuration_errors
 from .translators import RawTableTranslator
 
@@ -46,7 +46,7 @@ def _run_or_skip(
 ) -> Iterator[Any]:
     with not_retried_on_configuration_errors(context), tracker.git_source_arguments(host) as arguments:
         if arguments is None and _landed_before(warehouse, dataset):
-            if git_host_set_in_part(host):
+            if git_host_has_a_setting(host):
                 raise ConfigurationFailure(
                     f"{dataset}: {settings_hint} are set only in part, and an earlier refresh landed "
                     "this host's items. Set both (a missing secret in this environment?), or unset both to "

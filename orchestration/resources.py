@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-from dagster import ConfigurableResource, InitResourceContext, get_dagster_logger
+from dagster import ConfigurableResource, Failure, InitResourceContext, get_dagster_logger
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 from pydantic import PrivateAttr
 
 from . import paths, warehouse
-from .retries import ConfigurationFailure, mark_not_retried, retry_all_steps
+from .retries import prepare_retries
 
 # Dagster tags every run of a backfill with its id.
 BACKFILL_TAG = "dagster/backfill"
@@ -36,7 +36,7 @@ def refuse_partial_rebuild(
     ingesting, and publish whatever the remaining steps build from nothing."""
     partial = step_keys is not None or tags.get(ASSET_RESUME_RETRY_TAG) == "true"
     if parent_run_id is not None and partial:
-        raise ConfigurationFailure(
+        raise Failure(
             f"This run re-executes only some steps of run {parent_run_id}, a rebuild from scratch: it would "
             "start from an empty warehouse without ingesting. Launch the rebuild again with all its steps."
         )
@@ -46,9 +46,10 @@ def refuse_partial_rebuild(
 GIT_SCOPE_SETTINGS = {"github": "repositories", "gitlab": "projects"}
 
 
-def git_host_set_in_part(host: str) -> bool:
-    """Whether a token or a scope is set for a git host that is not configured in full: a broken
-    configuration (a secret missing from this environment?), not a host the user left."""
+def git_host_has_a_setting(host: str) -> bool:
+    """Whether a token or a scope is set for a git host. For a host that is not configured in full (ask
+    `github_is_configured` / `gitlab_is_configured` first), that is a broken configuration (a secret missing
+    from this environment?), not a host the user left."""
     token = dlt.secrets.get(f"sources.{host}.access_token")
     return bool(token) or bool(dlt.config.get(f"sources.{host}.{GIT_SCOPE_SETTINGS[host]}"))
 
@@ -75,14 +76,11 @@ class WarehouseResource(ConfigurableResource):
             self._run_id = context.run_id
             self._published = False
             run = context.dagster_run
-            retry_all_steps(context.instance, run)
+            prepare_retries(context.instance, run)
             self._backfill = run is not None and BACKFILL_TAG in run.tags
             if self.from_scratch and run is not None:
-                try:
-                    refuse_partial_rebuild(run.parent_run_id, run.step_keys_to_execute, run.tags)
-                except ConfigurationFailure:
-                    mark_not_retried(context.instance, context.run_id)  # its retry would be refused too
-                    raise
+                # Its automatic retry (all steps: `prepare_retries`) is the whole rebuild, or refused again.
+                refuse_partial_rebuild(run.parent_run_id, run.step_keys_to_execute, run.tags)
             try:
                 yield self
             finally:
@@ -265,7 +263,7 @@ class TrackerResource(ConfigurableResource):
         if (github_is_configured if host == "github" else gitlab_is_configured)():
             yield {}
             return
-        if jira_is_configured() or git_host_set_in_part(host):
+        if jira_is_configured() or git_host_has_a_setting(host):
             yield None
             return
         with self._demo_tracker() as tracker:

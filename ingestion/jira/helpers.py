@@ -30,7 +30,11 @@ class JiraError(RuntimeError):
     """A failure the user can act on; its message names what to fix and never carries a credential."""
 
 
-class JiraAuthError(JiraError):
+class JiraConfigurationError(JiraError):
+    """A setting is missing or wrong: rerunning without changing it fails the same way."""
+
+
+class JiraAuthError(JiraConfigurationError):
     """The tracker refused the credentials."""
 
 
@@ -96,7 +100,7 @@ class JiraClient:
     def __post_init__(self) -> None:
         self.base_url = (self.base_url or "").strip().rstrip("/")
         if not self.base_url.lower().startswith(("https://", "http://")):
-            raise JiraError(
+            raise JiraConfigurationError(
                 f"SOURCES__JIRA__BASE_URL is {self.base_url!r}: set it to your Jira's address with its "
                 "scheme, for example https://acme.atlassian.net (Cloud) or https://jira.acme.com "
                 "(Data Center)."
@@ -106,7 +110,7 @@ class JiraClient:
         elif self.email and self.api_token:
             self.session.auth = (self.email, self.api_token)
         else:
-            raise JiraError(
+            raise JiraConfigurationError(
                 "Jira credentials are missing: set SOURCES__JIRA__EMAIL and SOURCES__JIRA__API_TOKEN "
                 "(Jira Cloud) or SOURCES__JIRA__PERSONAL_ACCESS_TOKEN (Jira Data Center / Server)."
             )
@@ -153,7 +157,7 @@ class JiraClient:
                 "and that this machine can reach it"
             ) from error
         except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as error:
-            raise JiraError(
+            raise JiraConfigurationError(
                 f"SOURCES__JIRA__BASE_URL {self.base_url!r} is not a usable address ({error})"
             ) from error
         except requests.RequestException as error:  # a body cut off mid-way, a broken chunk

@@ -28,6 +28,7 @@ from . import settings
 from .helpers import (
     JiraAuthError,
     JiraClient,
+    JiraConfigurationError,
     JiraError,
     changelog_table,
     field_values_table,
@@ -94,7 +95,9 @@ def connect(config: JiraSettings) -> _Instance:
     client = config.client()
     deployment = config.deployment.lower()
     if deployment not in {"auto", "cloud", "datacenter", "server"}:
-        raise JiraError(f"SOURCES__JIRA__DEPLOYMENT is {config.deployment!r}: use auto, cloud or datacenter.")
+        raise JiraConfigurationError(
+            f"SOURCES__JIRA__DEPLOYMENT is {config.deployment!r}: use auto, cloud or datacenter."
+        )
     if deployment == "auto":
         try:
             info = client.get(settings.SERVER_INFO.format(api="2"))
@@ -102,7 +105,7 @@ def connect(config: JiraSettings) -> _Instance:
             if isinstance(error, JiraAuthError) or "answered 404" not in str(error):
                 raise
             probe = settings.SERVER_INFO.format(api="2")
-            raise JiraError(
+            raise JiraConfigurationError(
                 f"{config.base_url} does not answer like Jira ({probe} answered 404): set "
                 "SOURCES__JIRA__BASE_URL to the site's root address, for example "
                 "https://acme.atlassian.net, without a path such as /jira/software."
@@ -143,7 +146,7 @@ def resolve_override_fields(wanted: Sequence[str], fields: Any) -> tuple[tuple[s
         if len(matches) != 1:
             problem = "names several Jira fields; use the field id" if matches else "matches no Jira field"
             ids = ", ".join(str(f["id"]) for f in matches)
-            raise JiraError(
+            raise JiraConfigurationError(
                 f"SOURCES__JIRA__OVERRIDE_FIELDS has {entry!r}, which {problem}"
                 + (f" ({ids})" if ids else "")
                 + ": list field names or ids (customfield_NNNNN) as Jira shows them."

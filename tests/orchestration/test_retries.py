@@ -8,12 +8,19 @@ import pytest
 from dagster import DagsterInstance, asset, instance_for_test, materialize
 from dagster_dlt import DagsterDltResource
 
+from ingestion.github.helpers import GitHubAuthError
+from ingestion.gitlab.helpers import GitLabAuthError
 from ingestion.jira import JiraError
-from ingestion.jira.helpers import JiraAuthError
+from ingestion.jira.helpers import JiraAuthError, JiraConfigurationError
 from orchestration.resources import WarehouseResource
-from orchestration.retries import is_configuration_error, not_retried_on_configuration_errors
+from orchestration.retries import (
+    ConfigurationFailure,
+    is_configuration_error,
+    not_retried_on_configuration_errors,
+)
 
 WILL_RETRY = "dagster/will_retry"
+MAX_RETRIES = "dagster/max_retries"
 
 
 @pytest.fixture
@@ -34,8 +41,23 @@ def _failed_run_tags(instance: DagsterInstance, error: Exception) -> dict[str, s
     return instance.get_run_by_id(result.run_id).tags
 
 
-def test_a_rejected_credential_is_not_retried(instance: DagsterInstance) -> None:
-    tags = _failed_run_tags(instance, JiraAuthError("Jira refused SOURCES__JIRA__API_TOKEN"))
+@pytest.mark.parametrize(
+    "error",
+    [
+        JiraAuthError("Jira refused SOURCES__JIRA__API_TOKEN"),
+        JiraConfigurationError("SOURCES__JIRA__DEPLOYMENT is 'cluod'"),
+        GitHubAuthError("GitHub refused SOURCES__GITHUB__ACCESS_TOKEN"),
+        GitLabAuthError("GitLab refused SOURCES__GITLAB__ACCESS_TOKEN"),
+        ConfigurationFailure(
+            "SOURCES__GITHUB__ACCESS_TOKEN / SOURCES__GITHUB__REPOSITORIES are set only in part"
+        ),
+    ],
+    ids=type,
+)
+def test_a_rejected_credential_or_a_broken_setting_is_not_retried(
+    instance: DagsterInstance, error: Exception
+) -> None:
+    tags = _failed_run_tags(instance, error)
     assert tags[WILL_RETRY] == "false"
 
 
@@ -44,19 +66,43 @@ def test_a_tracker_outage_is_retried(instance: DagsterInstance) -> None:
     assert tags[WILL_RETRY] == "true"
 
 
-def _wrapped_as_dlt_does(error: Exception) -> RuntimeError:
+def _raised_during(error: Exception, handled: Exception, suppress: bool = False) -> Exception:
+    """`error` raised while `handled` was being handled (`raise error from None` when `suppress`)."""
     try:
-        raise error
-    except Exception as cause:
+        raise handled
+    except Exception:
         try:
-            raise RuntimeError("extraction of resource issue_pages failed") from cause
-        except RuntimeError as wrapped:
-            return wrapped
+            if suppress:
+                raise error from None
+            raise error
+        except Exception as raised:
+            return raised
 
 
 def test_a_configuration_error_is_found_under_the_errors_dlt_wraps_it_in() -> None:
-    assert is_configuration_error(_wrapped_as_dlt_does(JiraAuthError("refused")))
-    assert not is_configuration_error(_wrapped_as_dlt_does(JiraError("the reader process stopped")))
+    from dlt.extract.exceptions import ResourceExtractionError
+
+    wrapped = ResourceExtractionError("issue_pages", None, "failed", "generator")
+    wrapped.__cause__ = JiraAuthError("refused")
+    assert is_configuration_error(_raised_during(RuntimeError("extract step failed"), wrapped))
+    assert not is_configuration_error(_raised_during(RuntimeError("failed"), JiraError("the reader stopped")))
+
+
+def test_an_outage_raised_from_none_while_handling_a_refusal_is_retried() -> None:
+    outage = _raised_during(JiraError("503"), JiraAuthError("refused"), suppress=True)
+    assert not is_configuration_error(outage)
+
+
+def test_a_re_execution_launched_after_a_fix_gets_the_projects_retries_back(
+    instance: DagsterInstance, tmp_path: Path
+) -> None:
+    """It inherits its parent's tags, the not-retried mark included."""
+    resources = {"warehouse": WarehouseResource(path=str(tmp_path / "vsm.duckdb"))}
+    inherited = {MAX_RETRIES: "0", "vsm/not-retried": "true"}
+    result = materialize([uses_the_warehouse], instance=instance, resources=resources, tags=inherited)
+    tags = instance.get_run_by_id(result.run_id).tags
+    assert tags[MAX_RETRIES] == "2"
+    assert tags["vsm/not-retried"] == "false"
 
 
 def test_a_scheduled_refresh_with_a_wrong_jira_token_fails_once_naming_the_setting(
