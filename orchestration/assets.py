@@ -39,8 +39,12 @@ def jira_raw_tables(
     warehouse: WarehouseResource,
 ) -> Iterator[Any]:
     """Land Jira issues, their complete changelog and the catalogs in `raw_jira`, incrementally."""
-    with not_retried_on_configuration_errors(context), tracker.source_arguments() as arguments:
-        source = jira_source(**arguments, progress=ProgressLog(context, "Jira", "issues"))
+    with (
+        not_retried_on_configuration_errors(context),
+        tracker.source_arguments() as arguments,
+        ProgressLog(context, "Jira", "issues") as progress,
+    ):
+        source = jira_source(**arguments, progress=progress)
         refresh = "drop_sources" if warehouse.from_scratch else None
         yield from dlt_runner.run(
             context=context,

@@ -64,12 +64,13 @@ def _run_or_skip(
             for key in context.selected_asset_keys:
                 yield MaterializeResult(asset_key=key, metadata={"configured": False, "rows_loaded": 0})
             return
-        yield from dlt_runner.run(
-            context=context,
-            dlt_source=source_factory(**arguments, progress=progress),
-            dlt_pipeline=warehouse.dlt_pipeline(pipeline_name, dataset),
-            refresh="drop_sources" if warehouse.from_scratch else None,
-        )
+        with progress:
+            yield from dlt_runner.run(
+                context=context,
+                dlt_source=source_factory(**arguments, progress=progress),
+                dlt_pipeline=warehouse.dlt_pipeline(pipeline_name, dataset),
+                refresh="drop_sources" if warehouse.from_scratch else None,
+            )
 
 
 # Definition-time sources only describe the assets' shape; runs build them again from the live configuration.

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import time
+from types import TracebackType
 
 from dagster import AssetExecutionContext
 
 
 class ProgressLog:
     """A source's progress callback: logs items read, the rate and, when the tracker gives a count, the time
-    left, at most every `every_seconds`."""
+    left, at most every `every_seconds`.
+
+    Used as a context manager around the read, it also logs the last count it was given when the read ends
+    (or fails), so a read's final line is never one of the ones skipped.
+    """
 
     def __init__(
         self, context: AssetExecutionContext, tracker: str, unit: str, every_seconds: float = 5.0
@@ -19,12 +24,26 @@ class ProgressLog:
         self._unit = unit
         self._every = every_seconds
         self._last = 0.0
+        self._unlogged: tuple[int, float, int | None] | None = None
 
     def __call__(self, count: int, elapsed: float, expected: int | None = None) -> None:
         now = time.monotonic()
         if now - self._last >= self._every:
             self._last = now
+            self._unlogged = None
             self._context.log.info(progress_line(count, elapsed, expected, self._tracker, self._unit))
+        else:
+            self._unlogged = (count, elapsed, expected)
+
+    def __enter__(self) -> ProgressLog:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._unlogged is not None:
+            self._context.log.info(progress_line(*self._unlogged, self._tracker, self._unit))
+            self._unlogged = None
 
 
 def progress_line(
