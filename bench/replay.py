@@ -77,14 +77,14 @@ class RecordingClient:
 
 
 def _record_shard(
-    directory: str, issues: int, anchor: str, first_page: int, stop_page: int
+    directory: str, issues: int, anchor: str, first_page: int, stop_page: int, rework: float
 ) -> dict[str, Any]:
     """Search pages [first_page, stop_page) and their bulk changelogs, asked for as the source asks for them.
 
     The full search matches every issue, so page k starts at issue 100k and its token is the demo tracker's
     token for that scan position: shards need not wait for each other's pages.
     """
-    org = DemoOrganisation(seed=SEED, issues=issues, anchor=datetime.fromisoformat(anchor))
+    org = DemoOrganisation(seed=SEED, issues=issues, anchor=datetime.fromisoformat(anchor), rework=rework)
     client = RecordingClient(DemoTracker(org), Path(directory), prefix=f"s{first_page:06d}-")
     flagged = next(f["id"] for f in org.fields() if f.get("name") == settings.FLAGGED_FIELD_NAME)
     instance = _Instance(client, "3", True, org.time_zone, flagged)  # type: ignore[arg-type]
@@ -114,13 +114,18 @@ def _count(stats: dict[str, int], page: list[dict[str, Any]], fetched: dict[str,
     stats["count"] += len(page)
 
 
-def record(directory: Path, issues: int, anchor: datetime, workers: int = 2) -> dict[str, Any]:
+def record(
+    directory: Path, issues: int, anchor: datetime, rework: float = 0.0, workers: int = 2
+) -> dict[str, Any]:
     """Record the pages of a `issues`-issue demo organisation once (reused while meta.json matches).
 
-    The generator costs ~0.4 ms per issue, so the pages are recorded by `workers` processes in parallel.
+    `rework` is the generator's (`DemoOrganisation`): 0 for its usual ~5.4 status changes per issue. The
+    generator costs ~0.4 ms per issue, so the pages are recorded by `workers` processes in parallel.
     """
     meta_path = directory / META_NAME
     wanted = {"issues": issues, "seed": SEED, "anchor": anchor.isoformat(), "format": 2}
+    if rework:
+        wanted["rework"] = rework
     if meta_path.exists():
         meta = json.loads(meta_path.read_text())
         if all(meta.get(key) == value for key, value in wanted.items()):
@@ -128,7 +133,7 @@ def record(directory: Path, issues: int, anchor: datetime, workers: int = 2) -> 
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("*.json"):  # a stale recording of another size or format
         old.unlink()
-    org = DemoOrganisation(seed=SEED, issues=issues, anchor=anchor)
+    org = DemoOrganisation(seed=SEED, issues=issues, anchor=anchor, rework=rework)
     client = RecordingClient(DemoTracker(org), directory, prefix="meta-")
     # The calls `connect()` and the catalog resources make, with the source's exact parameters.
     client.get(settings.SERVER_INFO.format(api="2"))
@@ -139,7 +144,9 @@ def record(directory: Path, issues: int, anchor: datetime, workers: int = 2) -> 
     client.get(settings.CLOUD_PROJECTS, startAt=0, maxResults=50)
     pages = max(1, -(-issues // 100))
     bounds = [pages * shard // workers for shard in range(workers + 1)]
-    shards = [(str(directory), issues, anchor.isoformat(), bounds[k], bounds[k + 1]) for k in range(workers)]
+    shards = [
+        (str(directory), issues, anchor.isoformat(), bounds[k], bounds[k + 1], rework) for k in range(workers)
+    ]
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         parts = list(pool.map(_record_shard_args, shards))
     index = dict(client.index)
@@ -169,7 +176,7 @@ def record(directory: Path, issues: int, anchor: datetime, workers: int = 2) -> 
     return meta
 
 
-def _record_shard_args(arguments: tuple[str, int, str, int, int]) -> dict[str, Any]:
+def _record_shard_args(arguments: tuple[str, int, str, int, int, float]) -> dict[str, Any]:
     return _record_shard(*arguments)
 
 

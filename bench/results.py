@@ -80,6 +80,7 @@ def format_value(value: float, unit: str) -> str:
 
 SCENARIO_TITLES = {
     "ingest": "1. Ingest throughput of the Jira source",
+    "history": "1b. Ingest at issue 3's workload: ~12 status changes per issue",
     "build": "2. dbt build time (facts and marts)",
     "refresh": "3. Full refresh end to end (`vsm refresh --full`)",
     "incremental": "4. Daily refresh with 1% of issues changed",

@@ -40,24 +40,29 @@ QUERY_TARGET_MS = 100
 QUERY_RUNS = 30
 HAND_QUERY_TARGET = 3.0
 DUCKDB_MEMORY_LIMIT = "256MB"
+# Issue 3 states its ingest targets for "issues with ~12 status changes each". The demo organisation's own
+# history is lighter (~5.4); with this rework chance (DemoOrganisation) it has ~12 per issue. Both are
+# measured: scenario "ingest" on the demo's own history, scenario "history" on issue 3's.
+SPEC_REWORK = 0.315
+SPEC_HISTORY = "~12 status changes/issue"
 
 
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def pages_dir(size: int) -> Path:
-    return env.WORK_DIR / f"pages-{size}"
+def pages_dir(size: int, rework: float = 0.0) -> Path:
+    return env.WORK_DIR / (f"pages-{size}-rework" if rework else f"pages-{size}")
 
 
-def recorded(size: int) -> dict[str, Any]:
-    say(f"[record] demo tracker pages for {size:,} issues -> {pages_dir(size)}")
-    return record(pages_dir(size), size, datetime.fromisoformat(env.ANCHOR))
+def recorded(size: int, rework: float = 0.0) -> dict[str, Any]:
+    say(f"[record] demo tracker pages for {size:,} issues (rework {rework}) -> {pages_dir(size, rework)}")
+    return record(pages_dir(size, rework), size, datetime.fromisoformat(env.ANCHOR), rework)
 
 
 @contextmanager
-def replay_server(size: int) -> Iterator[Server]:
-    command = [sys.executable, "-m", "bench.replay", str(pages_dir(size))]
+def replay_server(size: int, rework: float = 0.0) -> Iterator[Server]:
+    command = [sys.executable, "-m", "bench.replay", str(pages_dir(size, rework))]
     with Server(command, env.WORK_DIR / "replay.log") as server:
         yield server
 
@@ -161,35 +166,99 @@ def ingest(sizes: list[int]) -> Iterator[Measurement]:
             "issues/s",
             details=_rate_details(live, size) + " (the generator runs in its own process)",
         )
+    yield from _memory_growth("ingest", peaks)
+    yield from naive_baseline("ingest")
+
+
+def history(sizes: list[int]) -> Iterator[Measurement]:
+    """Scenario 1b: the source from recorded pages of issue 3's workload, ~12 status changes per issue."""
+    peaks: dict[int, float] = {}
+    for size in sizes:
+        meta = recorded(size, SPEC_REWORK)
+        work = str(env.WORK_DIR / f"ingest-{size}-rework")
+        with replay_server(size, SPEC_REWORK) as server:
+            say(f"[history {size:,}] source <- recorded pages, {SPEC_HISTORY} (replay server {server.url})")
+            arguments = {"url": server.url, "issues": size, "work": work}
+            run = run_task("ingest_source", arguments, "ingest-rework")
+        peaks[size] = run.peak_rss_bytes / MIB
+        yield Measurement(
+            "history",
+            size,
+            "source from recorded pages (issues/s)",
+            size / run.result["seconds"],
+            "issues/s",
+            f">= {INGEST_TARGET_RATE}",
+            _rate_details(run, size)
+            + f"; {run.result['rows']['changelog_items']:,} changelog rows; "
+            + f"{meta['status_changes'] / size:.1f} status changes and {meta['histories'] / size:.1f} "
+            + f"histories per issue, {meta['issues_needing_bulk_changelog'] / size:.0%} of issues with more "
+            + "than the 20 embedded",
+        )
+    yield from _memory_growth("history", peaks)
+    yield from naive_baseline("history", SPEC_REWORK)
+    for size in sizes:
+        if size in FULL_REFRESH_TARGET_SECONDS:
+            yield from _spec_full_refresh(size)
+
+
+def _spec_full_refresh(size: int) -> Iterator[Measurement]:
+    """Issue 7's full refresh, "1M issues (~12M status changes)", from recorded pages of that history."""
+    meta = recorded(size, SPEC_REWORK)
+    run, log = full_refresh(size, SPEC_REWORK)
+    yield Measurement(
+        "history",
+        size,
+        "full refresh wall time",
+        run.wall_seconds,
+        "s",
+        f"<= {FULL_REFRESH_TARGET_SECONDS[size]}",
+        f"{size / run.wall_seconds:,.0f} issues/s end to end, {meta['status_changes']:,} status changes, "
+        f"Jira = recorded demo tracker; steps: {_step_times(log)}",
+    )
+    yield Measurement(
+        "history",
+        size,
+        "full refresh peak RSS (process tree)",
+        run.peak_rss_bytes / MIB,
+        "MiB",
+        f"<= {FULL_REFRESH_TARGET_RSS_MIB[size]}",
+        "vsm + dbt subprocesses; the replay server runs in its own process, not counted",
+    )
+
+
+def _memory_growth(scenario: str, peaks: dict[int, float]) -> Iterator[Measurement]:
     grown = [size for size in peaks if size >= MEMORY_FLAT_FROM_SIZE]
     if len(grown) < 2:
         say(f"[ingest] peak RSS growth needs two sizes from {MEMORY_FLAT_FROM_SIZE:,} up (add --with-1m)")
-    else:
-        low, high = min(grown), max(grown)
-        yield Measurement(
-            "ingest",
-            high,
-            f"peak RSS growth from {low:,} to {high:,} issues",
-            peaks[high] / peaks[low],
-            "x",
-            f"<= {MEMORY_FLAT_TOLERANCE}",
-            f"{peaks[low]:,.0f} MiB -> {peaks[high]:,.0f} MiB",
-        )
-    yield from naive_baseline()
+        return
+    low, high = min(grown), max(grown)
+    yield Measurement(
+        scenario,
+        high,
+        f"peak RSS growth from {low:,} to {high:,} issues",
+        peaks[high] / peaks[low],
+        "x",
+        f"<= {MEMORY_FLAT_TOLERANCE}",
+        f"{peaks[low]:,.0f} MiB -> {peaks[high]:,.0f} MiB",
+    )
 
 
-def naive_baseline() -> Iterator[Measurement]:
+def naive_baseline(scenario: str, rework: float = 0.0) -> Iterator[Measurement]:
     size = NAIVE_SIZE
-    recorded(size)
-    work = str(env.WORK_DIR / f"naive-{size}")
-    with replay_server(size) as server:
+    meta = recorded(size, rework)
+    work = str(env.WORK_DIR / (f"naive-{size}-rework" if rework else f"naive-{size}"))
+    suffix = "-rework" if rework else ""
+    with replay_server(size, rework) as server:
         say(f"[ingest {size:,}] source and dlt default nesting, side by side on the same pages")
         source = run_task(
-            "ingest_source", {"url": server.url, "issues": size, "work": work + "-source"}, "source20k"
+            "ingest_source",
+            {"url": server.url, "issues": size, "work": work + "-source"},
+            "source20k" + suffix,
         )
-        naive = run_task("ingest_naive_dlt", {"url": server.url, "issues": size, "work": work}, "naive")
+        arguments = {"url": server.url, "issues": size, "work": work}
+        naive = run_task("ingest_naive_dlt", arguments, "naive" + suffix)
     yield Measurement(
-        "ingest",
+        scenario,
         size,
         "source vs dlt default nesting (speed-up)",
         naive.result["seconds"] / source.result["seconds"],
@@ -199,19 +268,20 @@ def naive_baseline() -> Iterator[Measurement]:
         f"{source.peak_rss_bytes / MIB:,.0f} MiB); dlt nested {naive.result['seconds']:.1f} s "
         f"({size / naive.result['seconds']:,.0f}/s, peak {naive.peak_rss_bytes / MIB:,.0f} MiB; steps "
         + ", ".join(f"{k} {v:.1f} s" for k, v in naive.result["steps"].items())
-        + f"; {len(naive.result['tables'])} tables)",
+        + f"; {len(naive.result['tables'])} tables); "
+        + f"{meta['status_changes'] / size:.1f} status changes/issue",
     )
 
 
 # ---- refresh ---------------------------------------------------------------------------------------------
 
 
-def refresh_dir(size: int) -> Path:
-    return env.WORK_DIR / f"refresh-{size}"
+def refresh_dir(size: int, rework: float = 0.0) -> Path:
+    return env.WORK_DIR / (f"refresh-{size}-rework" if rework else f"refresh-{size}")
 
 
-def _refresh_env(size: int, url: str) -> dict[str, str]:
-    directory = refresh_dir(size)
+def _refresh_env(size: int, url: str, rework: float = 0.0) -> dict[str, str]:
+    directory = refresh_dir(size, rework)
     return {
         "VSM_WAREHOUSE": str(directory / "vsm.duckdb"),
         "VSM_DAGSTER_STORAGE": str(directory / "dagster"),
@@ -249,26 +319,27 @@ FULL_REFRESH_TRACKER = {"mode": "live"}
 
 
 @contextmanager
-def full_refresh_tracker(size: int) -> Iterator[Server]:
-    if FULL_REFRESH_TRACKER["mode"] == "recorded":
-        recorded(size)
-        with replay_server(size) as server:
+def full_refresh_tracker(size: int, rework: float = 0.0) -> Iterator[Server]:
+    """The tracker a full refresh reads; pages with `rework` are always replayed (the live one has none)."""
+    if rework or FULL_REFRESH_TRACKER["mode"] == "recorded":
+        recorded(size, rework)
+        with replay_server(size, rework) as server:
             yield server
     else:
         with demo_server(size) as server:
             yield server
 
 
-def full_refresh(size: int) -> tuple[Finished, Path]:
-    directory = refresh_dir(size)
+def full_refresh(size: int, rework: float = 0.0) -> tuple[Finished, Path]:
+    directory = refresh_dir(size, rework)
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     log = directory / "full.log"
-    with full_refresh_tracker(size) as server:
+    with full_refresh_tracker(size, rework) as server:
         say(f"[refresh {size:,}] vsm refresh --full (log {log})")
         run = run_measured(
             [str(env.VENV_BIN / "vsm"), "refresh", "--full", "--as-of", env.AS_OF],
-            _refresh_env(size, server.url),
+            _refresh_env(size, server.url, rework),
             log,
         )
     if run.returncode != 0:
@@ -637,12 +708,13 @@ def queries(sizes: list[int]) -> Iterator[Measurement]:
 
 SCENARIOS = {
     "ingest": ingest,
+    "history": history,
     "refresh": refresh,
     "incremental": incremental,
     "build": build,
     "queries": queries,
 }
-ORDER = ("ingest", "refresh", "incremental", "build", "queries")
+ORDER = ("ingest", "history", "refresh", "incremental", "build", "queries")
 
 
 def cpu_count() -> int:
