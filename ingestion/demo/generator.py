@@ -218,7 +218,9 @@ def _resolution_after(items: tuple[Item, ...], current: Resolution | None) -> Re
 class _Walk:
     """One item's trip through its project's workflow, step by step, until it rests or time runs out."""
 
-    def __init__(self, workflow: Workflow, rng: random.Random, issue_type: IssueType, rework: float = 0.0) -> None:
+    def __init__(
+        self, workflow: Workflow, rng: random.Random, issue_type: IssueType, rework: float = 0.0
+    ) -> None:
         self.workflow = workflow
         self.rng = rng
         self.rework = rework
@@ -285,11 +287,11 @@ class _Event(NamedTuple):
 class DemoOrganisation:
     """A deterministic Jira organisation of `issues` items created over the two years before `anchor`.
 
-    Deterministic for `(seed, issues, anchor, utc_offset_minutes, changed_fraction, change_day, rework)`. With
-    a `changed_fraction`, that share of issues gains one more status change at `change_day` (after the anchor),
-    which is what an incremental load should pick up. `rework` is the chance that a move along the workflow's
-    path goes one status back instead (work bounced back for rework): 0 (the default) gives ~5.4 status
-    changes per issue, 0.315 gives ~12, for measurements at a heavier history.
+    Deterministic for `(seed, issues, anchor, utc_offset_minutes, changed_fraction, change_day, rework)`.
+    With a `changed_fraction`, that share of issues gains one more status change at `change_day` (after the
+    anchor), which is what an incremental load should pick up. `rework` is the chance that a move along the
+    workflow's path goes one status back instead (work bounced back for rework): 0 (the default) gives ~5.4
+    status changes per issue, 0.315 gives ~12, for measurements at a heavier history.
     """
 
     def __init__(

@@ -396,17 +396,18 @@ def issue_row(
 
 
 def changelog_rows(issue_id: str, histories: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """The kept items of an issue's histories, one row each, in whatever order the API gave them."""
+    """The kept items of an issue's histories, one row each, in whatever order the API gave them.
+
+    A history records one change per field; should one ever list a field twice, its first item is the
+    change (`_kept_items`), so a landed history has at most one row per field.
+    """
     for history in histories:
         if history.get("id") is None:
             logger.warning("issue %s: a changelog history without an id was skipped", issue_id)
             continue
         author = history.get("author") or {}
         created = parse_jira_timestamp(history.get("created"))
-        for index, item in enumerate(history.get("items") or []):
-            field_name = item.get("field")
-            if not isinstance(field_name, str) or field_name.lower() not in settings.CHANGELOG_FIELDS:
-                continue
+        for index, item, field_name in _kept_items(issue_id, history):
             yield {
                 "issue_id": issue_id,
                 "history_id": str(history.get("id")),
@@ -421,6 +422,29 @@ def changelog_rows(issue_id: str, histories: Iterable[dict[str, Any]]) -> Iterat
                 "to_value": _text(item.get("to")),
                 "to_string": _text(item.get("toString")),
             }
+
+
+def _kept_items(issue_id: str, history: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """(index, item, field) of the history's items the flow model reads: the first item of each field.
+
+    Jira writes one item per field and history. A second one would make two rows claim the same change, so
+    it is skipped with a warning: staging then needs no ranking window over millions of changelog rows.
+    """
+    seen: set[str] = set()
+    for index, item in enumerate(history.get("items") or []):
+        field_name = item.get("field")
+        if not isinstance(field_name, str) or field_name.lower() not in settings.CHANGELOG_FIELDS:
+            continue
+        if field_name in seen:
+            logger.warning(
+                "issue %s: changelog history %s lists field %r twice; its first item was kept",
+                issue_id,
+                history.get("id"),
+                field_name,
+            )
+            continue
+        seen.add(field_name)
+        yield index, item, field_name
 
 
 def _text(value: Any) -> str | None:
@@ -530,7 +554,6 @@ def changelog_table(issues: list[dict[str, Any]]) -> pa.Table:
     from_strings: list[str | None] = []
     to_values: list[str | None] = []
     to_strings: list[str | None] = []
-    kept = settings.CHANGELOG_FIELDS
     for issue in issues:
         issue_id = str(issue.get("id"))
         for history in histories_of(issue):
@@ -543,10 +566,7 @@ def changelog_table(issues: list[dict[str, Any]]) -> pa.Table:
             account = _get(author, "accountId") or _get(author, "name")
             author_name = _get(author, "displayName")
             moment = history.get("created")
-            for index, item in enumerate(history.get("items") or []):
-                field_name = item.get("field")
-                if not isinstance(field_name, str) or field_name.lower() not in kept:
-                    continue
+            for index, item, field_name in _kept_items(issue_id, history):
                 issue_ids.append(issue_id)
                 history_ids.append(history_id)
                 item_indexes.append(index)

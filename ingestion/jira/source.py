@@ -260,6 +260,10 @@ def jira_source(
         data_from=issue_pages,
         name="changelog_items",
         write_disposition="merge",
+        # Every read of an issue carries its whole changelog, which replaces all its earlier rows (merge
+        # key): a history read again with its items in another order leaves no stale row behind, so the
+        # table holds one row per (issue_id, history_id, field), as staging reads it.
+        merge_key="issue_id",
         primary_key=["issue_id", "history_id", "item_index"],
         columns=naive_utc_columns("created"),
     )

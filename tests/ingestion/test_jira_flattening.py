@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+import pytest
 
 from ingestion.demo import DemoOrganisation
 from ingestion.jira.helpers import (
@@ -44,6 +47,35 @@ def test_changelog_table_equals_the_rows_of_changelog_rows_even_for_odd_historie
     issues = [*_issues(), odd]
     rows = [row for issue in issues for row in changelog_rows(str(issue["id"]), histories_of(issue))]
     assert changelog_table(issues).equals(to_table(rows, CHANGELOG_SCHEMA))
+
+
+def test_a_history_listing_a_field_twice_lands_its_first_item_once(caplog: pytest.LogCaptureFixture) -> None:
+    # Jira writes one item per field and history; staging relies on it (one change per history and field).
+    twice = {
+        "id": 2,
+        "changelog": {
+            "histories": [
+                {
+                    "id": 9,
+                    "created": "2025-03-04T10:15:30.123+0000",
+                    "items": [
+                        {"field": "status", "fromString": "To Do", "toString": "In Progress"},
+                        {"field": "Flagged", "toString": "Impediment"},
+                        {"field": "status", "fromString": "In Progress", "toString": "Done"},
+                    ],
+                }
+            ]
+        },
+    }
+    with caplog.at_level(logging.WARNING, logger="ingestion"):
+        table = changelog_table([twice])
+    assert table.select(["field", "item_index", "to_string"]).to_pylist() == [
+        {"field": "status", "item_index": 0, "to_string": "In Progress"},
+        {"field": "Flagged", "item_index": 1, "to_string": "Impediment"},
+    ]
+    assert "issue 2: changelog history 9 lists field 'status' twice; its first item was kept" in caplog.text
+    rows = list(changelog_rows("2", histories_of(twice)))
+    assert table.equals(to_table(rows, CHANGELOG_SCHEMA))
 
 
 def test_timestamps_arrow_cannot_parse_fall_back_to_the_python_parser() -> None:

@@ -435,6 +435,24 @@ def test_rerun_reads_from_the_cursor_minus_overlap_and_merges_without_duplicates
     assert connection.execute("select count(*) from raw_jira.changelog_items").fetchone()[0] == 2
 
 
+def test_a_history_read_again_with_its_items_reordered_keeps_one_row_per_field(tmp_path: Path) -> None:
+    assignee = {"field": "assignee", "fieldId": "assignee", "from": None, "to": "u2", "toString": "Bo"}
+    flagged = {"field": "Flagged", "fieldId": "customfield_10021", "from": None, "toString": "Impediment"}
+    move = status_item("1", "To Do", "2", "In Progress")
+    with cloud(JiraMock()) as mock:
+        before = [history(1, "2026-01-06T10:00:00.000+0000", move, flagged)]
+        mock.json("GET", SEARCH, {"issues": [issue("1", "PAY-1", before)], "isLast": True})
+        run(mock, tmp_path).close()
+        # Jira answers the same history with its items in another order (another endpoint, a later read).
+        after = [history(1, "2026-01-06T10:00:00.000+0000", assignee, flagged, move)]
+        mock.json("GET", SEARCH, {"issues": [issue("1", "PAY-1", after)], "isLast": True})
+        connection = run(mock, tmp_path)
+    rows = connection.execute(
+        "select history_id, field, item_index from raw_jira.changelog_items order by field"
+    ).fetchall()
+    assert rows == [("1", "Flagged", 1), ("1", "status", 2)]
+
+
 def scoped_search(issues: list[dict], listed_ids: list[str]):
     """A search that answers issue reads with `issues` and id-only scope listings with `listed_ids`."""
 

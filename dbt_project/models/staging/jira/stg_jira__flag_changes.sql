@@ -21,14 +21,11 @@ tracker as (
 
 ),
 
-changelog_items_ranked as (
+flag_signal_items as (
 
-    select
-        *,
-        row_number() over (
-            partition by issue_id, history_id, field
-            order by item_index asc, _dlt_load_id desc
-        ) as item_rank
+    -- One row per history and field, with no ranking: each read of an issue replaces all its raw rows (dlt
+    -- merge key issue_id), and the source lands the first item of a field a history lists twice.
+    select *
     from changelog_items
     where field in ('Flagged', 'labels')
 
@@ -50,8 +47,7 @@ signal_items as (
             when field = 'Flagged' then coalesce(trim(to_string), '') <> ''
             else {{ jira_label_list_has_any('to_string', blocked_labels) }}
         end as is_set_after
-    from changelog_items_ranked
-    where item_rank = 1
+    from flag_signal_items
 
 ),
 

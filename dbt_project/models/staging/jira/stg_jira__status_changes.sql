@@ -13,14 +13,11 @@ tracker as (
 
 ),
 
-changelog_items_ranked as (
+status_items as (
 
-    select
-        *,
-        row_number() over (
-            partition by issue_id, history_id
-            order by item_index asc, _dlt_load_id desc
-        ) as item_rank
+    -- One row per history and field, with no ranking: each read of an issue replaces all its raw rows (dlt
+    -- merge key issue_id), and the source lands the first item of a field a history lists twice.
+    select *
     from changelog_items
     where field = 'status'
 
@@ -39,8 +36,7 @@ changes_renamed as (
         from_string as from_status_name,
         to_value as to_status_id,
         to_string as to_status_name
-    from changelog_items_ranked
-    where item_rank = 1
+    from status_items
 
 ),
 
