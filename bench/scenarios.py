@@ -51,8 +51,13 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _history_suffix(rework: float) -> str:
+    """What names the work of the heavier history (`-rework`) apart from the demo's own."""
+    return "-rework" if rework else ""
+
+
 def pages_dir(size: int, rework: float = 0.0) -> Path:
-    return env.WORK_DIR / (f"pages-{size}-rework" if rework else f"pages-{size}")
+    return env.WORK_DIR / f"pages-{size}{_history_suffix(rework)}"
 
 
 def recorded(size: int, rework: float = 0.0) -> dict[str, Any]:
@@ -175,7 +180,7 @@ def history(sizes: list[int]) -> Iterator[Measurement]:
     peaks: dict[int, float] = {}
     for size in sizes:
         meta = recorded(size, SPEC_REWORK)
-        work = str(env.WORK_DIR / f"ingest-{size}-rework")
+        work = str(env.WORK_DIR / f"ingest-{size}{_history_suffix(SPEC_REWORK)}")
         with replay_server(size, SPEC_REWORK) as server:
             say(f"[history {size:,}] source <- recorded pages, {SPEC_HISTORY} (replay server {server.url})")
             arguments = {"url": server.url, "issues": size, "work": work}
@@ -246,8 +251,8 @@ def _memory_growth(scenario: str, peaks: dict[int, float]) -> Iterator[Measureme
 def naive_baseline(scenario: str, rework: float = 0.0) -> Iterator[Measurement]:
     size = NAIVE_SIZE
     meta = recorded(size, rework)
-    work = str(env.WORK_DIR / (f"naive-{size}-rework" if rework else f"naive-{size}"))
-    suffix = "-rework" if rework else ""
+    suffix = _history_suffix(rework)
+    work = str(env.WORK_DIR / f"naive-{size}{suffix}")
     with replay_server(size, rework) as server:
         say(f"[ingest {size:,}] source and dlt default nesting, side by side on the same pages")
         source = run_task(
@@ -277,7 +282,7 @@ def naive_baseline(scenario: str, rework: float = 0.0) -> Iterator[Measurement]:
 
 
 def refresh_dir(size: int, rework: float = 0.0) -> Path:
-    return env.WORK_DIR / (f"refresh-{size}-rework" if rework else f"refresh-{size}")
+    return env.WORK_DIR / f"refresh-{size}{_history_suffix(rework)}"
 
 
 def _refresh_env(size: int, url: str, rework: float = 0.0) -> dict[str, str]:
