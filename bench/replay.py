@@ -123,11 +123,9 @@ def record(
     generator costs ~0.4 ms per issue, so the pages are recorded by `workers` processes in parallel.
     """
     meta_path = directory / META_NAME
-    wanted = {"issues": issues, "seed": SEED, "anchor": anchor.isoformat(), "format": 2}
-    if rework:
-        wanted["rework"] = rework
+    wanted = {"issues": issues, "seed": SEED, "anchor": anchor.isoformat(), "format": 2, "rework": rework}
     if meta_path.exists():
-        meta = json.loads(meta_path.read_text())
+        meta = {"rework": 0.0, **json.loads(meta_path.read_text())}  # recorded before `rework` existed: 0
         if all(meta.get(key) == value for key, value in wanted.items()):
             return meta
     directory.mkdir(parents=True, exist_ok=True)

@@ -234,7 +234,7 @@ def _spec_full_refresh(size: int) -> Iterator[Measurement]:
 def _memory_growth(scenario: str, peaks: dict[int, float]) -> Iterator[Measurement]:
     grown = [size for size in peaks if size >= MEMORY_FLAT_FROM_SIZE]
     if len(grown) < 2:
-        say(f"[ingest] peak RSS growth needs two sizes from {MEMORY_FLAT_FROM_SIZE:,} up (add --with-1m)")
+        say(f"[{scenario}] peak RSS growth needs two sizes from {MEMORY_FLAT_FROM_SIZE:,} up (add --with-1m)")
         return
     low, high = min(grown), max(grown)
     yield Measurement(

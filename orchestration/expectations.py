@@ -253,12 +253,12 @@ RAW_SUITE = Suite(
         TableSuite(
             relation="raw_jira.changelog_items",
             columns=("issue_id", "history_id", "item_index", "field", "created"),
-            key=("issue_id", "history_id", "item_index"),
+            key=("issue_id", "history_id", "field"),
             new_rows=RAW_NEW_ROWS,
             expectations=(
-                *_not_null("issue_id", "history_id", "item_index", is_key=True),
-                Expect("compound_unique", ("issue_id", "history_id", "item_index"), is_key=True),
-                *_not_null("field"),
+                *_not_null("issue_id", "history_id", "field", is_key=True),
+                Expect("compound_unique", ("issue_id", "history_id", "field"), is_key=True),
+                *_not_null("item_index"),
                 *_timestamps("created"),
             ),
         ),

@@ -12,8 +12,8 @@ class ProgressLog:
     """A source's progress callback: logs items read, the rate and, when the tracker gives a count, the time
     left, at most every `every_seconds`.
 
-    Used as a context manager around the read, it also logs the last count it was given when the read ends
-    (or fails), so a read's final line is never one of the ones skipped.
+    Used as a context manager around the source's run, it also logs, when the block ends (after the load, or
+    on a failure), the last count it was given if that line was skipped: a read's final count always shows.
     """
 
     def __init__(

@@ -260,11 +260,11 @@ def jira_source(
         data_from=issue_pages,
         name="changelog_items",
         write_disposition="merge",
-        # Every read of an issue carries its whole changelog, which replaces all its earlier rows (merge
-        # key): a history read again with its items in another order leaves no stale row behind, so the
-        # table holds one row per (issue_id, history_id, field), as staging reads it.
+        # One row per (issue_id, history_id, field), as staging reads it. The source lands one item per field
+        # and history; the key keeps one when an issue is read twice in a run (its items may come in another
+        # order); and each read of an issue replaces all its earlier rows (merge key), stale ones included.
         merge_key="issue_id",
-        primary_key=["issue_id", "history_id", "item_index"],
+        primary_key=["issue_id", "history_id", "field"],
         columns=naive_utc_columns("created"),
     )
     def changelog_items(page: IssuePage | ScopeListing) -> Iterator[Any]:

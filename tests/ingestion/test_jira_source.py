@@ -453,6 +453,31 @@ def test_a_history_read_again_with_its_items_reordered_keeps_one_row_per_field(t
     assert rows == [("1", "Flagged", 1), ("1", "status", 2)]
 
 
+def test_an_issue_read_twice_in_one_run_with_its_items_reordered_keeps_one_row_per_field(
+    tmp_path: Path,
+) -> None:
+    # Moved while the search paged: read under its old key, then under its new one, items in another order.
+    resolved = {"field": "resolution", "fieldId": "resolution", "from": None, "to": "1", "toString": "Done"}
+    assignee = {"field": "assignee", "fieldId": "assignee", "from": None, "to": "u2", "toString": "Bo"}
+    done = status_item("2", "In Progress", "3", "Done")
+    first = issue("1", "PAY-1", [history(1, "2026-01-06T10:00:00.000+0000", done, resolved)])
+    again = issue("1", "OPS-9", [history(1, "2026-01-06T10:00:00.000+0000", assignee, resolved, done)])
+    with cloud(JiraMock()) as mock:
+        mock.sequence(
+            "GET",
+            SEARCH,
+            [
+                (200, {}, {"issues": [first], "nextPageToken": "t2", "isLast": False}),
+                (200, {}, {"issues": [again], "isLast": True}),
+            ],
+        )
+        connection = run(mock, tmp_path)
+    rows = connection.execute(
+        "select history_id, field, to_string from raw_jira.changelog_items order by field"
+    ).fetchall()
+    assert rows == [("1", "resolution", "Done"), ("1", "status", "Done")]
+
+
 def scoped_search(issues: list[dict], listed_ids: list[str]):
     """A search that answers issue reads with `issues` and id-only scope listings with `listed_ids`."""
 

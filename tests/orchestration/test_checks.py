@@ -249,7 +249,7 @@ def test_a_duplicate_changelog_item_is_a_key_failure(raw_file: Path) -> None:
     )
     (failure,) = raw_outcome(raw_file).failed
     assert failure.expectation == "expect_compound_columns_to_be_unique"
-    assert failure.columns == ("issue_id", "history_id", "item_index")
+    assert failure.columns == ("issue_id", "history_id", "field")
     assert failure.is_key
 
 

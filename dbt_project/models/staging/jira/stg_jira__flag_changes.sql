@@ -23,8 +23,8 @@ tracker as (
 
 flag_signal_items as (
 
-    -- One row per history and field, with no ranking: each read of an issue replaces all its raw rows (dlt
-    -- merge key issue_id), and the source lands the first item of a field a history lists twice.
+    -- One row per history and field, with no ranking: it is the raw table's primary key (issue_id,
+    -- history_id, field), and each read of an issue replaces all its raw rows (dlt merge key issue_id).
     select *
     from changelog_items
     where field in ('Flagged', 'labels')
