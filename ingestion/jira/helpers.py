@@ -301,7 +301,8 @@ CHANGELOG_SCHEMA = pa.schema(
         ("created", pa.timestamp("us")),
         ("author_account_id", pa.string()),
         ("author_name", pa.string()),
-        ("field", pa.string()),
+        # Part of the table's primary key (issue_id, history_id, field): never null, as dlt's key hints say.
+        pa.field("field", pa.string(), nullable=False),
         ("field_id", pa.string()),
         ("from_value", pa.string()),
         ("from_string", pa.string()),
