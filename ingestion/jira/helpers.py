@@ -402,16 +402,13 @@ def changelog_rows(issue_id: str, histories: Iterable[dict[str, Any]]) -> Iterat
     A history records one change per field; should one ever list a field twice, its first item is the
     change (`_kept_items`), so a landed history has at most one row per field.
     """
-    for history in histories:
-        if history.get("id") is None:
-            logger.warning("issue %s: a changelog history without an id was skipped", issue_id)
-            continue
+    for history_id, history in _kept_histories(issue_id, histories):
         author = history.get("author") or {}
         created = parse_jira_timestamp(history.get("created"))
         for index, item, field_name in _kept_items(issue_id, history):
             yield {
                 "issue_id": issue_id,
-                "history_id": str(history.get("id")),
+                "history_id": history_id,
                 "item_index": index,
                 "created": created,
                 "author_account_id": _get(author, "accountId") or _get(author, "name"),
@@ -423,6 +420,30 @@ def changelog_rows(issue_id: str, histories: Iterable[dict[str, Any]]) -> Iterat
                 "to_value": _text(item.get("to")),
                 "to_string": _text(item.get("toString")),
             }
+
+
+def _kept_histories(
+    issue_id: str, histories: Iterable[dict[str, Any]]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(id, history) of an issue's histories, each id once: a history without an id, or one listed again,
+    is skipped with a warning. So one read of an issue lands each history once, and the raw table's merge
+    needs no de-duplication when the run read each issue once (`source.ReadEnd`)."""
+    seen: set[str] = set()
+    for history in histories:
+        raw_id = history.get("id")
+        if raw_id is None:
+            logger.warning("issue %s: a changelog history without an id was skipped", issue_id)
+            continue
+        history_id = str(raw_id)
+        if history_id in seen:
+            logger.warning(
+                "issue %s: changelog history %s is listed twice; its first listing was kept",
+                issue_id,
+                history_id,
+            )
+            continue
+        seen.add(history_id)
+        yield history_id, history
 
 
 def _kept_items(issue_id: str, history: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any], str]]:
@@ -557,12 +578,7 @@ def changelog_table(issues: list[dict[str, Any]]) -> pa.Table:
     to_strings: list[str | None] = []
     for issue in issues:
         issue_id = str(issue.get("id"))
-        for history in histories_of(issue):
-            history_id = history.get("id")
-            if history_id is None:
-                logger.warning("issue %s: a changelog history without an id was skipped", issue_id)
-                continue
-            history_id = str(history_id)
+        for history_id, history in _kept_histories(issue_id, histories_of(issue)):
             author = history.get("author") or {}
             account = _get(author, "accountId") or _get(author, "name")
             author_name = _get(author, "displayName")

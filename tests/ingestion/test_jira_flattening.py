@@ -78,6 +78,21 @@ def test_a_history_listing_a_field_twice_lands_its_first_item_once(caplog: pytes
     assert table.equals(to_table(rows, CHANGELOG_SCHEMA))
 
 
+def test_a_history_listed_twice_in_one_issue_lands_once(caplog: pytest.LogCaptureFixture) -> None:
+    # One read of an issue lands each history once, so a run that read every issue once stages unique keys.
+    move = {"field": "status", "fromString": "To Do", "toString": "In Progress"}
+    history = {"id": 9, "created": "2025-03-04T10:15:30.123+0000", "items": [move]}
+    listed_twice = {"id": 2, "changelog": {"histories": [history, {**history, "items": [move, move]}]}}
+    with caplog.at_level(logging.WARNING, logger="ingestion"):
+        table = changelog_table([listed_twice])
+    assert table.select(["history_id", "field", "to_string"]).to_pylist() == [
+        {"history_id": "9", "field": "status", "to_string": "In Progress"}
+    ]
+    assert "issue 2: changelog history 9 is listed twice; its first listing was kept" in caplog.text
+    rows = list(changelog_rows("2", histories_of(listed_twice)))
+    assert table.equals(to_table(rows, CHANGELOG_SCHEMA))
+
+
 def test_timestamps_arrow_cannot_parse_fall_back_to_the_python_parser() -> None:
     zoned = timestamp_array(["2025-03-04T10:15:30.123+0800", None])
     mixed = timestamp_array(["2025-03-04T10:15:30.123+0800", "2025-03-04T10:15:30", "garbage", ""])

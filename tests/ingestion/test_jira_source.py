@@ -478,6 +478,36 @@ def test_an_issue_read_twice_in_one_run_with_its_items_reordered_keeps_one_row_p
     assert rows == [("1", "resolution", "Done"), ("1", "status", "Done")]
 
 
+def staged_rows_declared_unique(tmp_path: Path) -> bool:
+    """What the last run told dlt's merge about the staged changelog rows (see `source.ReadEnd`)."""
+    pipeline = dlt.attach(pipeline_name="test_jira", pipelines_dir=str(tmp_path / "pipelines"))
+    return pipeline.default_schema.get_table("changelog_items")["x-stage-data-deduplicated"]
+
+
+def test_the_merge_skips_de_duplication_only_after_a_run_that_read_each_issue_once(tmp_path: Path) -> None:
+    done = status_item("2", "In Progress", "3", "Done")
+    first = issue("1", "PAY-1", [history(1, "2026-01-06T10:00:00.000+0000", done)])
+    moved = issue("1", "OPS-9", [history(1, "2026-01-06T10:00:00.000+0000", done)])
+    with cloud(JiraMock()) as mock:
+        mock.json("GET", SEARCH, {"issues": [first, issue("2", "PAY-2", [])], "isLast": True})
+        run(mock, tmp_path).close()
+        assert staged_rows_declared_unique(tmp_path) is True
+        # The next run reads issue 1 twice (moved while the search paged): the stored hint must not carry over.
+        mock.sequence(
+            "GET",
+            SEARCH,
+            [
+                (200, {}, {"issues": [first], "nextPageToken": "t2", "isLast": False}),
+                (200, {}, {"issues": [moved], "isLast": True}),
+            ],
+        )
+        connection = run(mock, tmp_path)
+    assert staged_rows_declared_unique(tmp_path) is False
+    assert connection.execute(
+        "select issue_id, history_id, field from raw_jira.changelog_items"
+    ).fetchall() == [("1", "1", "status")]
+
+
 def scoped_search(issues: list[dict], listed_ids: list[str]):
     """A search that answers issue reads with `issues` and id-only scope listings with `listed_ids`."""
 
