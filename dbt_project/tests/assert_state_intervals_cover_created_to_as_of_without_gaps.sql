@@ -20,16 +20,15 @@ fct_flow_items as (
 
 intervals_with_next as (
 
+    -- One window per item, in entry order: the next entry and the position (the first interval is 1).
     select
         source,
         item_id,
         interval_index,
         entered_at,
         exited_at,
-        is_current,
         lead(entered_at) over item_intervals as next_entered_at,
-        min(entered_at) over (partition by source, item_id) as first_entered_at,
-        count(*) over (partition by source, item_id) as interval_count
+        row_number() over item_intervals as position_in_item
     from fct_state_intervals
     window item_intervals as (partition by source, item_id order by entered_at asc)
 
@@ -42,7 +41,9 @@ violations as (
         intervals_with_next.item_id,
         intervals_with_next.interval_index,
         case
-            when intervals_with_next.first_entered_at <> fct_flow_items.created_at
+            when
+                intervals_with_next.position_in_item = 1
+                and intervals_with_next.entered_at <> fct_flow_items.created_at
                 then 'first interval does not start at created_at'
             when intervals_with_next.next_entered_at is null and intervals_with_next.exited_at is not null
                 then 'last interval is not current'
@@ -54,10 +55,8 @@ violations as (
                 then 'interval does not move forward in time'
             when intervals_with_next.entered_at > {{ as_of_timestamp() }}
                 then 'interval starts after as-of'
-            when intervals_with_next.interval_index <> row_number() over (
-                partition by intervals_with_next.source, intervals_with_next.item_id
-                order by intervals_with_next.entered_at asc
-            ) then 'interval_index out of order'
+            when intervals_with_next.interval_index <> intervals_with_next.position_in_item
+                then 'interval_index out of order'
         end as violation
     from intervals_with_next
     inner join fct_flow_items
