@@ -320,10 +320,8 @@ def _gx_expectation(expect: Expect, column_type: str, as_of: datetime) -> Any:
     column = expect.columns[0]
     if expect.kind == "not_null":
         return gxe.ExpectColumnValuesToNotBeNull(column=column, meta=meta)
-    if expect.kind == "unique":
-        return gxe.ExpectColumnValuesToBeUnique(column=column, meta=meta)
-    if expect.kind == "compound_unique":
-        return gxe.ExpectCompoundColumnsToBeUnique(column_list=list(expect.columns), meta=meta)
+    if expect.kind in ("unique", "compound_unique"):
+        return _unique_rows(expect, meta)
     if expect.kind == "in_set":
         return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(expect.values), meta=meta)
     if expect.kind == "timestamp" and column_type.upper().startswith(TIMESTAMP_TYPES):
@@ -343,6 +341,31 @@ def _gx_expectation(expect: Expect, column_type: str, as_of: datetime) -> Any:
             meta=meta,
         )
     raise ValueError(f"unknown expectation kind {expect.kind!r}")
+
+
+def _unique_rows(expect: Expect, meta: dict[str, Any]) -> Any:
+    """The rows that share their key (`expect.columns`) with another row, as unexpected rows.
+
+    Great Expectations' own uniqueness expectations count each row's key with a window or a join over the
+    whole batch (13.7 s of a 1M-issue raw suite); one grouping and a semi-join find the same rows in a
+    fraction. Failures are still reported under the names of those expectations (`reported_as`).
+    """
+    import great_expectations.expectations as gxe
+
+    key = ", ".join(expect.columns)
+    reported_as = (
+        "expect_column_values_to_be_unique"
+        if expect.kind == "unique"
+        else "expect_compound_columns_to_be_unique"
+    )
+    return gxe.UnexpectedRowsExpectation(
+        unexpected_rows_query=(
+            f"select {key} from {{batch}} where ({key}) in"  # noqa: S608 (constant column names)
+            f" (select {key} from {{batch}} group by {key} having count(*) > 1)"
+        ),
+        description=f"({key}) is unique: the rows listed share their key with another row",
+        meta={**meta, "reported_as": reported_as},
+    )
 
 
 def _read_only_dialect() -> str:
@@ -428,7 +451,7 @@ def _failures(relation: str, validation: Any) -> list[FailedExpectation]:
         failures.append(
             FailedExpectation(
                 relation=relation,
-                expectation=configuration.type,
+                expectation=meta.get("reported_as") or configuration.type,
                 columns=tuple(meta.get("columns") or ()),
                 unexpected_count=int(count or 0),
                 sample=_sample(configuration, details),
