@@ -25,17 +25,17 @@ def dagster_storage_dir() -> Path:
     return Path(os.environ.get("VSM_DAGSTER_STORAGE") or PROJECT_ROOT / ".dagster")
 
 
-DEFAULT_DLT_DUCKDB_MEMORY_LIMIT = "384MB"
+DEFAULT_DLT_DUCKDB_MEMORY_LIMIT = "256MB"
 
 
 def dlt_duckdb_memory_limit() -> str:
     """DuckDB's memory limit in dlt's load: `VSM_DLT_DUCKDB_MEMORY_LIMIT`.
 
     DuckDB's own default is 80% of RAM, which it keeps once touched; above the limit it spills to a temp
-    folder beside the run's working copy instead. dlt's merge de-duplicates everything a load brings by
-    primary key: under the dbt build's limit (`VSM_DUCKDB_MEMORY_LIMIT`, 1.1GB, in dbt_project/profiles.yml)
-    that took the ingestion peak from ~0.8 GB at 100k issues to ~1.3 GB at 1M. At 384MB the merge spills and
-    the peak is ~0.6 GB at 100k and ~0.7 GB at 1M (512MB: ~0.85 GB at 1M), for a 1M load of ~40 s instead of
-    ~32 s at 512MB and ~24 s at 1.1GB (bench/notes.md, section 1).
+    folder beside the run's working copy instead. Under the dbt build's limit (`VSM_DUCKDB_MEMORY_LIMIT`,
+    1.1GB, in dbt_project/profiles.yml) the ingestion peak grew from ~0.8 GB at 100k issues to ~1.3 GB at 1M.
+    Since a full load no longer de-duplicates its changelog rows (`ingestion.jira.source.ReadEnd`), 256MB
+    loads 1M issues with ~12 status changes each as fast as 384MB did (23-25 s) at a peak of 635 MiB instead
+    of 775, about what 100k issues need (bench/notes.md, section 1b).
     """
     return os.environ.get("VSM_DLT_DUCKDB_MEMORY_LIMIT") or DEFAULT_DLT_DUCKDB_MEMORY_LIMIT
