@@ -39,7 +39,8 @@ INCREMENTAL_TARGET = 0.10
 QUERY_TARGET_MS = 100
 QUERY_RUNS = 30
 HAND_QUERY_TARGET = 3.0
-DUCKDB_MEMORY_LIMIT = "256MB"
+# Ingest's largest size is also measured with dlt's DuckDB capped at the default before 256MB.
+COMPARED_DLT_MEMORY_LIMIT = "384MB"
 # Issue 3 states its ingest targets for "issues with ~12 status changes each". The demo organisation's own
 # history is lighter (~5.4); with this rework chance (DemoOrganisation) it has ~12 per issue. Both are
 # measured: scenario "ingest" on the demo's own history, scenario "history" on issue 3's.
@@ -126,17 +127,17 @@ def ingest(sizes: list[int]) -> Iterator[Measurement]:
         )
         if size == max(sizes):
             with replay_server(size) as server:
-                say(f"[ingest {size:,}] source, dlt's DuckDB memory_limit {DUCKDB_MEMORY_LIMIT}")
+                say(f"[ingest {size:,}] source, dlt's DuckDB memory_limit {COMPARED_DLT_MEMORY_LIMIT}")
                 capped = run_task(
                     "ingest_source",
                     {"url": server.url, "issues": size, "work": work + "-capped"},
                     "capped",
-                    {"VSM_DLT_DUCKDB_MEMORY_LIMIT": DUCKDB_MEMORY_LIMIT},
+                    {"VSM_DLT_DUCKDB_MEMORY_LIMIT": COMPARED_DLT_MEMORY_LIMIT},
                 )
             yield Measurement(
                 "ingest",
                 size,
-                f"source peak RSS, dlt's DuckDB memory_limit {DUCKDB_MEMORY_LIMIT}",
+                f"source peak RSS, dlt's DuckDB memory_limit {COMPARED_DLT_MEMORY_LIMIT}",
                 capped.peak_rss_bytes / MIB,
                 "MiB",
                 details=f"{size / capped.result['seconds']:,.0f} issues/s (load "
