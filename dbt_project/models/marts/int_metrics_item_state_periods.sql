@@ -30,7 +30,7 @@ weeks as (
         tool_state,
         'week' as period_grain,
         cast({{ dbt.date_trunc('week', 'day_date') }} as date) as period_start,
-        sum(milliseconds) as milliseconds
+        cast(sum(milliseconds) as {{ dbt.type_bigint() }}) as milliseconds
     from days_for_weeks
     group by
         source,
@@ -50,7 +50,7 @@ months as (
         tool_state,
         'month' as period_grain,
         cast({{ dbt.date_trunc('month', 'day_date') }} as date) as period_start,
-        sum(milliseconds) as milliseconds
+        cast(sum(milliseconds) as {{ dbt.type_bigint() }}) as milliseconds
     from days_for_months
     group by
         source,
@@ -71,7 +71,7 @@ quarters as (
         tool_state,
         'quarter' as period_grain,
         cast({{ dbt.date_trunc('quarter', 'period_start') }} as date) as period_start,
-        sum(milliseconds) as milliseconds
+        cast(sum(milliseconds) as {{ dbt.type_bigint() }}) as milliseconds
     from months
     group by
         source,
@@ -84,39 +84,15 @@ quarters as (
 
 final as (
 
-    select
-        source,
-        item_id,
-        value_stream,
-        tool_state,
-        period_grain,
-        period_start,
-        cast(milliseconds as {{ dbt.type_bigint() }}) as milliseconds
-    from weeks
+    select * from weeks
 
     union all
 
-    select
-        source,
-        item_id,
-        value_stream,
-        tool_state,
-        period_grain,
-        period_start,
-        cast(milliseconds as {{ dbt.type_bigint() }}) as milliseconds
-    from months
+    select * from months
 
     union all
 
-    select
-        source,
-        item_id,
-        value_stream,
-        tool_state,
-        period_grain,
-        period_start,
-        cast(milliseconds as {{ dbt.type_bigint() }}) as milliseconds
-    from quarters
+    select * from quarters
 
 )
 
