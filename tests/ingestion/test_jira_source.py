@@ -492,7 +492,7 @@ def test_the_merge_skips_de_duplication_only_after_a_run_that_read_each_issue_on
         mock.json("GET", SEARCH, {"issues": [first, issue("2", "PAY-2", [])], "isLast": True})
         run(mock, tmp_path).close()
         assert staged_rows_declared_unique(tmp_path) is True
-        # The next run reads issue 1 twice (moved while the search paged): the stored hint must not carry over.
+        # The next run reads issue 1 twice (moved while the search paged): the stored hint must not stay.
         mock.sequence(
             "GET",
             SEARCH,
