@@ -16,7 +16,7 @@ and makes begin/commit/rollback no-ops (each statement is its own transaction).
 
 Views are evaluated once per suite. The staged relations are dbt views whose window (the de-duplication
 of reloads) DuckDB recomputes for every query on them, and Great Expectations issues about ten queries per
-relation (row count, null and range counts, two windows for a unique key, the samples). The staging suite
+relation (row count, null and range counts, a grouping for a unique key, the samples). The staging suite
 therefore has Great Expectations copy each batch into a temporary table first (`create_temp_table`: one
 `create temporary table ... as <batch query>` per relation) and every expectation reads the copy: the same
 rows, so the same verdicts, with the view evaluated once (1M issues, full refresh: ~20 s -> ~8 s). A

@@ -32,9 +32,9 @@ def dlt_duckdb_memory_limit() -> str:
     """DuckDB's memory limit in dlt's load: `VSM_DLT_DUCKDB_MEMORY_LIMIT`.
 
     DuckDB's own default is 80% of RAM, which it keeps once touched; above the limit it spills to a temp
-    folder beside the run's working copy instead. Under the dbt build's limit (`VSM_DUCKDB_MEMORY_LIMIT`,
-    1.0GB, in dbt_project/profiles.yml) the ingestion peak grew from ~0.8 GB at 100k issues to ~1.3 GB at 1M.
-    Since a full load no longer de-duplicates its changelog rows (`ingestion.jira.source.ReadEnd`), 256MB
+    folder beside the run's working copy instead. Under the 1.1GB the dbt build had then, the ingestion peak
+    grew from ~0.8 GB at 100k issues to ~1.3 GB at 1M. Since a run that read each issue once no longer
+    de-duplicates its changelog rows (`ingestion.jira.source.ReadEnd`), 256MB
     loads 1M issues with ~12 status changes each as fast as 384MB did (23-25 s) at a peak of 635 MiB instead
     of 775, about what 100k issues need (bench/notes.md, section 1b).
     """

@@ -120,7 +120,8 @@ class WarehouseResource(ConfigurableResource):
         # Arrow pages get dlt's load id too, so staging can tell which load a row came from.
         dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
         credentials = DuckDbCredentials(str(copy.path))
-        # dlt's merge de-duplicates the whole staging table: without a limit DuckDB keeps up to 80% of RAM.
+        # dlt's merge de-duplicates staged rows (issues; changelog rows when a run read an issue twice):
+        # without a limit DuckDB keeps up to 80% of RAM.
         credentials.global_config = {"memory_limit": paths.dlt_duckdb_memory_limit()}
         return dlt.pipeline(
             pipeline_name=pipeline_name,

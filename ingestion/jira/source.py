@@ -292,7 +292,7 @@ def jira_source(
         # version rather than either.
         columns={**naive_utc_columns("resolution_date", "created"), **newest_wins("updated")},
     )
-    def issues(page: IssuePage | ScopeListing) -> Iterator[Any]:
+    def issues(page: IssuePage | ScopeListing | ReadEnd) -> Iterator[Any]:
         if isinstance(page, IssuePage):
             yield page.issues
 
@@ -325,7 +325,7 @@ def jira_source(
         primary_key=["issue_id", "field_id", "value_index"],
         columns=newest_wins("issue_updated"),
     )
-    def issue_field_values(page: IssuePage | ScopeListing) -> Iterator[Any]:
+    def issue_field_values(page: IssuePage | ScopeListing | ReadEnd) -> Iterator[Any]:
         """Values of the fields named in SOURCES__JIRA__OVERRIDE_FIELDS; nothing (no table, no merge) when
         none are. Every issue read gets rows when some are, so the merge replaces each read issue's values."""
         if isinstance(page, IssuePage) and page.field_values.num_rows:
