@@ -1,7 +1,8 @@
-"""Measurements, their targets and verdicts, kept in `bench/work/results.json` and rendered to RESULTS.md.
+"""Measurements, their targets and verdicts, kept in `bench/results.json` and rendered to RESULTS.md.
 
 Results merge by (scenario, size, metric), so a later run of one scenario or size (the opt-in 1M run)
-updates its rows and keeps the rest; each row carries its own date and machine load.
+updates its rows and keeps the rest; each row carries its own date and machine load. The store is tracked
+with RESULTS.md: a run on a new machine or in a fresh clone updates the rows it measures and keeps the others.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from . import env
 
-STORE_PATH = env.WORK_DIR / "results.json"
+STORE_PATH = env.BENCH_DIR / "results.json"
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {">=": operator.ge, "<=": operator.le}
 

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,8 @@ FACTS_TARGET_SECONDS = {1_000_000: 60}
 INCREMENTAL_TARGET = 0.10
 QUERY_TARGET_MS = 100
 QUERY_RUNS = 30
-HAND_QUERY_TARGET = 3.0
+# Issue 4: "target <= 60 s at 1M on 2 cores, within 3x of one hand-written DuckDB query": both at 1M.
+HAND_QUERY_TARGET = {1_000_000: 3.0}
 # Ingest's largest size is also measured with dlt's DuckDB capped at the default before 256MB.
 COMPARED_DLT_MEMORY_LIMIT = "384MB"
 # Issue 3 states its ingest targets for "issues with ~12 status changes each". The demo organisation's own
@@ -430,7 +432,6 @@ def incremental(sizes: list[int]) -> Iterator[Measurement]:
 # Status changes -> one row per stay in a status, by hand: the initial status from creation to the first
 # change, then each change to the next (lead()), in one statement on the raw tables.
 HAND_INTERVALS_SQL = """
-create or replace temp table hand_intervals as
 with changes as (
     select
         issue_id,
@@ -611,31 +612,76 @@ def build(sizes: list[int]) -> Iterator[Measurement]:
             + ", ".join(f"{n.split('.')[-1]} {chain_nodes[n]:.1f} s" for n in slowest_facts),
         )
         say(f"[build {size:,}] hand-written intervals query")
-        hand = []
-        with duckdb.connect(str(warehouse)) as connection:
-            connection.execute("set threads = 2")
-            for _ in range(3):
-                started = time.perf_counter()
-                connection.execute(HAND_INTERVALS_SQL, {"as_of": env.AS_OF.replace("T", " ").rstrip("Z")})
-                hand.append(time.perf_counter() - started)
-            rows = connection.execute("select count(*) from hand_intervals").fetchone()[0]  # type: ignore[index]
-            dbt_rows = connection.execute(
-                "select count(*) from intermediate.int_status_intervals_built"
-            ).fetchone()[0]  # type: ignore[index]
-        best = min(hand)
+        hand = _hand_query(warehouse)
         yield Measurement(
             "build",
             size,
             "dbt status-interval models / hand-written query",
-            chain_seconds / best,
+            chain_seconds / hand.as_built,
             "x",
-            f"<= {HAND_QUERY_TARGET}",
-            f"hand query {best:.2f} s ({rows:,} rows) vs the {chain_count} dbt models up to "
-            f"int_status_intervals_built ({chain_note}) {chain_seconds:.2f} s ({dbt_rows:,} rows), run alone "
-            f"with one dbt thread; up to the fact fct_state_intervals ({facts_count} models, adds type and "
-            f"state mapping, resolutions, flag splits, keys) {facts_seconds:.2f} s = "
-            f"{facts_seconds / best:.1f}x",
+            f"<= {HAND_QUERY_TARGET[size]}" if size in HAND_QUERY_TARGET else "",
+            f"hand query {hand.as_built:.2f} s ({hand.rows:,} rows) written to a warehouse table under the "
+            f"build's memory limit ({hand.memory_limit}), as the models are, vs the {chain_count} dbt "
+            f"models up to int_status_intervals_built ({chain_note}) {chain_seconds:.2f} s "
+            f"({hand.dbt_rows:,} rows), run alone with one dbt thread; the hand query into a temporary "
+            f"(in-memory) table without a memory limit {hand.in_memory:.2f} s = "
+            f"{chain_seconds / hand.in_memory:.1f}x; up to the fact fct_state_intervals ({facts_count} "
+            f"models, adds type and state mapping, resolutions, flag splits, keys) {facts_seconds:.2f} s = "
+            f"{facts_seconds / hand.as_built:.1f}x",
         )
+
+
+@dataclass(frozen=True)
+class HandQuery:
+    as_built: float  # best of three, into a warehouse table under the build's memory limit
+    in_memory: float  # best of three, into a temporary table without a memory limit
+    rows: int
+    dbt_rows: int
+    memory_limit: str
+
+
+def _hand_query(warehouse: Path) -> HandQuery:
+    """The hand-written intervals query, timed the way the models run and the way DuckDB runs it at best.
+
+    The models write their tables into the warehouse file under the profile's memory limit; the baseline
+    the ratio is judged by does the same, so the ratio measures the models' layering and dbt, not DuckDB's
+    persistence or its buffer cap. The in-memory time is reported beside it.
+    """
+    memory_limit = dbt_memory_limit()
+    parameters = {"as_of": env.AS_OF.replace("T", " ").rstrip("Z")}
+    timings: dict[str, list[float]] = {"as_built": [], "in_memory": []}
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("set threads = 2")
+        for _ in range(3):
+            connection.execute(f"set memory_limit = '{memory_limit}'")
+            started = time.perf_counter()
+            connection.execute(
+                "create or replace table main.bench_hand_intervals as" + HAND_INTERVALS_SQL, parameters
+            )
+            timings["as_built"].append(time.perf_counter() - started)
+            connection.execute("reset memory_limit")
+            started = time.perf_counter()
+            connection.execute(
+                "create or replace temp table hand_intervals as" + HAND_INTERVALS_SQL, parameters
+            )
+            timings["in_memory"].append(time.perf_counter() - started)
+        rows = connection.execute("select count(*) from hand_intervals").fetchone()[0]  # type: ignore[index]
+        dbt_rows = connection.execute(
+            "select count(*) from intermediate.int_status_intervals_built"
+        ).fetchone()[0]  # type: ignore[index]
+        connection.execute("drop table main.bench_hand_intervals")
+    return HandQuery(min(timings["as_built"]), min(timings["in_memory"]), rows, dbt_rows, memory_limit)
+
+
+def dbt_memory_limit() -> str:
+    """DuckDB's memory limit in the dbt build: `VSM_DUCKDB_MEMORY_LIMIT`, else the profile's default."""
+    if configured := os.environ.get("VSM_DUCKDB_MEMORY_LIMIT"):
+        return configured
+    profile = (env.PROJECT_ROOT / "dbt_project" / "profiles.yml").read_text()
+    found = re.search(r"env_var\('VSM_DUCKDB_MEMORY_LIMIT', '([^']+)'\)", profile)
+    if found is None:
+        raise RuntimeError("dbt_project/profiles.yml sets no default VSM_DUCKDB_MEMORY_LIMIT for DuckDB")
+    return found.group(1)
 
 
 # ---- BI queries ------------------------------------------------------------------------------------------
