@@ -55,9 +55,9 @@ final as (
         period_grains.period_grain,
         case period_grains.period_grain
             when 'day' then day_instants.day_date
-            when 'week' then cast({{ dbt.date_trunc('week', 'day_instants.day_date') }} as date)
-            when 'month' then cast({{ dbt.date_trunc('month', 'day_instants.day_date') }} as date)
-            when 'quarter' then cast({{ dbt.date_trunc('quarter', 'day_instants.day_date') }} as date)
+            when 'week' then {{ periods_period_start('week', 'day_instants.day_date') }}
+            when 'month' then {{ periods_period_start('month', 'day_instants.day_date') }}
+            when 'quarter' then {{ periods_period_start('quarter', 'day_instants.day_date') }}
         end as period_start,
         cast(day_instants.day_start_at as {{ dbt.type_timestamp() }}) as day_start_at,
         cast(day_instants.day_end_at as {{ dbt.type_timestamp() }}) as day_end_at

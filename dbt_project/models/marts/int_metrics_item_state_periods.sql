@@ -3,10 +3,10 @@
 {# Each flow item's time in a tool state per week, month and quarter, in whole milliseconds (exact sums of its
     days): with the day rows of int_metrics_item_state_days, the values the bottlenecks' median is taken over.
     Days are not repeated here: at 1M issues they are 15M rows a second table would only copy.
-    A period starts where int_metrics_calendar starts it (the same date_trunc), and every day here is a calendar
-    day, so no join to the calendar is needed. Weeks and months are two groupings, each of half the groups: one
-    grouping of both (the days joined to both periods) took a third longer at 1M issues, and each reads the days
-    through its own import CTE, as DuckDB would otherwise copy a CTE read twice. #}
+    A period starts where int_metrics_calendar starts it (the same periods_period_start), and every day here is
+    a calendar day, so no join to the calendar is needed. Weeks and months are two groupings, each of half the
+    groups: one grouping of both (the days joined to both periods) took a third longer at 1M issues, and each
+    reads the days through its own import CTE, as DuckDB would otherwise copy a CTE read twice. #}
 with
 
 days_for_weeks as (
@@ -29,7 +29,7 @@ weeks as (
         value_stream,
         tool_state,
         'week' as period_grain,
-        cast({{ dbt.date_trunc('week', 'day_date') }} as date) as period_start,
+        {{ periods_period_start('week', 'day_date') }} as period_start,
         cast(sum(milliseconds) as {{ dbt.type_bigint() }}) as milliseconds
     from days_for_weeks
     group by
@@ -37,7 +37,7 @@ weeks as (
         item_id,
         value_stream,
         tool_state,
-        cast({{ dbt.date_trunc('week', 'day_date') }} as date)
+        {{ periods_period_start('week', 'day_date') }}
 
 ),
 
@@ -49,7 +49,7 @@ months as (
         value_stream,
         tool_state,
         'month' as period_grain,
-        cast({{ dbt.date_trunc('month', 'day_date') }} as date) as period_start,
+        {{ periods_period_start('month', 'day_date') }} as period_start,
         cast(sum(milliseconds) as {{ dbt.type_bigint() }}) as milliseconds
     from days_for_months
     group by
@@ -57,7 +57,7 @@ months as (
         item_id,
         value_stream,
         tool_state,
-        cast({{ dbt.date_trunc('month', 'day_date') }} as date)
+        {{ periods_period_start('month', 'day_date') }}
 
 ),
 
@@ -70,7 +70,7 @@ quarters as (
         value_stream,
         tool_state,
         'quarter' as period_grain,
-        cast({{ dbt.date_trunc('quarter', 'period_start') }} as date) as period_start,
+        {{ periods_period_start('quarter', 'period_start') }} as period_start,
         cast(sum(milliseconds) as {{ dbt.type_bigint() }}) as milliseconds
     from months
     group by
@@ -78,7 +78,7 @@ quarters as (
         item_id,
         value_stream,
         tool_state,
-        cast({{ dbt.date_trunc('quarter', 'period_start') }} as date)
+        {{ periods_period_start('quarter', 'period_start') }}
 
 ),
 
