@@ -508,6 +508,23 @@ def test_the_merge_skips_de_duplication_only_after_a_run_that_read_each_issue_on
     ).fetchall() == [("1", "1", "status")]
 
 
+def test_an_issue_listed_twice_in_one_page_lands_once_in_its_newest_version(tmp_path: Path) -> None:
+    started = history(1, "2026-01-06T10:00:00.000+0000", status_item("1", "To Do", "2", "In Progress"))
+    done = history(2, "2026-01-07T10:00:00.000+0000", status_item("2", "In Progress", "3", "Done"))
+    older = issue("1", "PAY-1", [started], status_name="In Progress", status_id="2", category="indeterminate")
+    newer = issue("1", "PAY-1", [done, started])
+    with cloud(JiraMock()) as mock:
+        mock.json("GET", SEARCH, {"issues": [older, newer], "isLast": True})
+        connection = run(mock, tmp_path)
+    assert staged_rows_declared_unique(tmp_path) is False, "a repeated issue makes dlt remove duplicate keys"
+    assert connection.execute("select id, status_name, updated from raw_jira.issues").fetchall() == [
+        ("1", "Done", datetime(2026, 1, 7, 10, 0))
+    ]
+    assert connection.execute(
+        "select history_id, to_string from raw_jira.changelog_items order by history_id"
+    ).fetchall() == [("1", "In Progress"), ("2", "Done")]
+
+
 def scoped_search(issues: list[dict], listed_ids: list[str]):
     """A search that answers issue reads with `issues` and id-only scope listings with `listed_ids`."""
 
