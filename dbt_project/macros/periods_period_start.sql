@@ -9,7 +9,7 @@
     cast({{ dbt.date_trunc(grain, day_expression) }} as date)
 {%- endmacro %}
 
-{#- BigQuery's week starts on Sunday; its ISO week is `isoweek`. -#}
+{#- BigQuery's week starts on Sunday; its ISO week is `isoweek` (no BigQuery target runs here yet). -#}
 {% macro bigquery__periods_period_start(grain, day_expression) -%}
     {%- if grain == 'week' -%}
         date_trunc(cast({{ day_expression }} as date), isoweek)

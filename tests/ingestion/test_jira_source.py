@@ -514,7 +514,8 @@ def test_an_issue_listed_twice_in_one_page_lands_once_in_its_newest_version(tmp_
     older = issue("1", "PAY-1", [started], status_name="In Progress", status_id="2", category="indeterminate")
     newer = issue("1", "PAY-1", [done, started])
     with cloud(JiraMock()) as mock:
-        mock.json("GET", SEARCH, {"issues": [older, newer], "isLast": True})
+        # The newer version comes first: the one kept is the newest by `updated`, not the last listed.
+        mock.json("GET", SEARCH, {"issues": [newer, older], "isLast": True})
         connection = run(mock, tmp_path)
     assert staged_rows_declared_unique(tmp_path) is False, "a repeated issue makes dlt remove duplicate keys"
     assert connection.execute("select id, status_name, updated from raw_jira.issues").fetchall() == [
