@@ -6,7 +6,10 @@ bulk changelog fetches for issues with more. Each answer is stored as JSON bytes
 `bench/work/pages-<N>/`, keyed by method, path and canonical parameters. Replaying serves those bytes from
 a tiny HTTP server on 127.0.0.1, so the measured run spends its time in the source, not in the generator.
 
-`python -m bench.replay DIR` serves DIR and prints `URL http://127.0.0.1:<port>`.
+`python -m bench.replay DIR [--repeat-first-issue]` serves DIR and prints `URL http://127.0.0.1:<port>`. With
+`--repeat-first-issue` the last search page also lists the first page's first issue, as Jira does for an issue
+moved between projects while the search pages: the source then reads that issue twice, and dlt's merge must
+remove duplicate keys from the whole load (the path a read of each issue once skips).
 """
 
 from __future__ import annotations
@@ -182,6 +185,7 @@ class _ReplayServer(ThreadingHTTPServer):
     daemon_threads = True
     directory: Path
     index: dict[str, str]
+    repeated_issue: dict[str, Any] | None = None  # listed again on the last search page
 
 
 class _ReplayHandler(BaseHTTPRequestHandler):
@@ -211,6 +215,8 @@ class _ReplayHandler(BaseHTTPRequestHandler):
             print(f"replay: not recorded: {method} {self.path}", file=sys.stderr, flush=True)
         else:
             status, payload = 200, (self.server.directory / name).read_bytes()
+            if self.server.repeated_issue is not None and name.startswith("search-"):
+                payload = _with_issue_on_last_page(payload, self.server.repeated_issue)
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=UTF-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -218,10 +224,31 @@ class _ReplayHandler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-def serve(directory: Path) -> None:
+def _with_issue_on_last_page(payload: bytes, issue: dict[str, Any]) -> bytes:
+    """A search page's bytes, with `issue` appended when it is the last page (others unchanged)."""
+    if b'"isLast":true' not in payload:
+        return payload
+    page = orjson.loads(payload)
+    if page.get("isLast") is not True:
+        return payload
+    page["issues"] = [*page.get("issues", []), issue]
+    return orjson.dumps(page)
+
+
+def _first_issue(directory: Path, index: dict[str, str]) -> dict[str, Any]:
+    """The first issue of the first search page (the search request without a page token)."""
+    first = next(
+        name for key, name in index.items() if name.startswith("search-") and "nextPageToken" not in key
+    )
+    return orjson.loads((directory / first).read_bytes())["issues"][0]
+
+
+def serve(directory: Path, repeat_first_issue: bool = False) -> None:
     server = _ReplayServer(("127.0.0.1", 0), _ReplayHandler)
     server.directory = directory
     server.index = json.loads((directory / INDEX_NAME).read_text())
+    if repeat_first_issue:
+        server.repeated_issue = _first_issue(directory, server.index)
     print(f"URL http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
@@ -234,4 +261,4 @@ def serve(directory: Path) -> None:
 CREDENTIALS = {"email": DEMO_EMAIL, "api_token": DEMO_API_TOKEN}
 
 if __name__ == "__main__":
-    serve(Path(sys.argv[1]))
+    serve(Path(sys.argv[1]), repeat_first_issue="--repeat-first-issue" in sys.argv[2:])
