@@ -14,14 +14,14 @@ on, and closing rolls back, which makes DuckDB drop the pending result (great_ex
 #11579: every metric fails with `IndexError`). The suites only read, so the dialect opens the file read-only
 and makes begin/commit/rollback no-ops (each statement is its own transaction).
 
-Views are evaluated once per suite. The staged relations are dbt views whose window (the de-duplication
-of reloads) DuckDB recomputes for every query on them, and Great Expectations issues about ten queries per
-relation (row count, null and range counts, a grouping for a unique key, the samples). The staging suite
-therefore has Great Expectations copy each batch into a temporary table first (`create_temp_table`: one
-`create temporary table ... as <batch query>` per relation) and every expectation reads the copy: the same
-rows, so the same verdicts, with the view evaluated once (1M issues, full refresh: ~20 s -> ~8 s). A
-read-only database allows temporary tables (in memory, spilling to DuckDB's temp directory under the
-memory limit); one is visible only on the connection that made it, so the engine keeps exactly one
+Views are evaluated once per suite. The staged relations are dbt views, which DuckDB recomputes for every
+query on them (their joins, and the issues view's ranking of reloads), and Great Expectations issues about
+ten queries per relation (row count, null and range counts, a grouping for a unique key, the samples). The
+staging suite therefore has Great Expectations copy each batch into a temporary table first
+(`create_temp_table`: one `create temporary table ... as <batch query>` per relation) and every expectation
+reads the copy: the same rows, so the same verdicts, with the view evaluated once (1M issues, full refresh:
+~20 s -> ~8 s). A read-only database allows temporary tables (in memory, spilling to DuckDB's temp directory
+under the memory limit); one is visible only on the connection that made it, so the engine keeps exactly one
 connection (`StaticPool`, as Great Expectations does for SQLite's temporary tables), and disposing of it
 drops the copies. If a copy cannot be made (the view fails on these rows), that relation is read directly,
 as before, so each expectation reports the failure instead of the run stopping. The raw suite reads tables
