@@ -12,6 +12,12 @@ stg_jira__issue_types as (
 
 ),
 
+stg_jira__statuses as (
+
+    select * from {{ ref('stg_jira__statuses') }}
+
+),
+
 stg_github__items as (
 
     select * from {{ ref('stg_github__items') }}
@@ -36,14 +42,21 @@ stg_gitlab__status_changes as (
 
 ),
 
-jira_issues_with_untranslated_types as (
+-- The current status by id from the catalog, as the status changes take theirs: an issue's own row keeps a
+-- status's old name until the issue is read again, and renaming a status does not touch its issues.
+jira_issues_with_catalog_names as (
 
     select
         stg_jira__issues.*,
-        stg_jira__issue_types.issue_type_name as untranslated_issue_type_name
+        stg_jira__issue_types.issue_type_name as untranslated_issue_type_name,
+        coalesce(stg_jira__statuses.status_name, stg_jira__issues.status_name) as catalog_status_name,
+        coalesce(stg_jira__statuses.status_category_key, stg_jira__issues.status_category_key)
+            as catalog_status_category_key
     from stg_jira__issues
     left join stg_jira__issue_types
         on stg_jira__issues.issue_type_id = stg_jira__issue_types.issue_type_id
+    left join stg_jira__statuses
+        on stg_jira__issues.status_id = stg_jira__statuses.status_id
 
 ),
 
@@ -63,13 +76,13 @@ jira_work_items as (
         parent_key,
         created_at,
         updated_at,
-        status_name as current_tool_state,
-        status_category_key as current_tool_state_category,
+        catalog_status_name as current_tool_state,
+        catalog_status_category_key as current_tool_state_category,
         resolution_name as resolution,
         is_flagged as is_flagged_now,
         history_reported_count,
         history_loaded_count
-    from jira_issues_with_untranslated_types
+    from jira_issues_with_catalog_names
 
 ),
 
