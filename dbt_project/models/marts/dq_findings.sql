@@ -46,6 +46,26 @@ int_metrics_dq_missing_wait_states as (
 
 ),
 
+value_stream_scopes as (
+
+    select * from {{ ref('value_stream_scopes') }}
+
+),
+
+-- The value stream a project maps to as a whole (the first by name, as for items), for an item created after
+-- as-of: it has no flow item fact, where component and label scopes are judged.
+project_value_streams as (
+
+    select
+        source,
+        project_key,
+        min(value_stream) as value_stream
+    from value_stream_scopes
+    where component is null and label is null
+    group by source, project_key
+
+),
+
 -- unmapped_state: one finding per value stream, project and tool state, counting the items affected
 
 unmapped_states as (
@@ -364,7 +384,9 @@ invalid_item_timestamps as (
     select
         'invalid_timestamp' as check_name,
         'warn' as severity,
-        fct_flow_items.value_stream,
+        coalesce(
+            fct_flow_items.value_stream, project_value_streams.value_stream, int_work_items_unioned.project_key
+        ) as value_stream,
         int_work_items_unioned.source,
         int_work_items_unioned.item_id,
         int_work_items_unioned.item_key,
@@ -382,6 +404,10 @@ invalid_item_timestamps as (
         on
             int_work_items_unioned.source = fct_flow_items.source
             and int_work_items_unioned.item_id = fct_flow_items.item_id
+    left join project_value_streams
+        on
+            int_work_items_unioned.source = project_value_streams.source
+            and int_work_items_unioned.project_key = project_value_streams.project_key
     where int_work_items_unioned.created_at > {{ run_started }}
 
 ),
