@@ -9,10 +9,11 @@ from __future__ import annotations
 import gc
 import logging
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -249,15 +250,36 @@ def parse_jira_timestamp(value: str | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def format_jql_datetime(moment: datetime, tz_name: str | None) -> str:
-    """A JQL date literal (`yyyy-MM-dd HH:mm`) in the Jira user's zone, which is how Jira reads it."""
+# Java's fixed-offset zone ids, which a Data Center user's profile can hold: `GMT-05:00`, `GMT+0530`, `GMT`.
+_FIXED_OFFSET_ZONE = re.compile(r"^(?:GMT|UTC)(?:([+-])(\d{1,2}):?(\d{2})?)?$")
+# The westernmost offset in use: a date literal written there is read as no later an instant in any zone.
+_WESTERNMOST = timezone(timedelta(hours=-12))
+
+
+def jql_zone(tz_name: str | None) -> tzinfo | None:
+    """The zone Jira reads a user's JQL dates in, or None when `/myself` gave none Python knows."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    if not tz_name:
+        return None
+    if fixed := _FIXED_OFFSET_ZONE.match(tz_name.strip()):
+        sign, hours, minutes = fixed.groups()
+        offset = timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
+        return timezone(-offset if sign == "-" else offset)
     try:
-        zone = ZoneInfo(tz_name) if tz_name else UTC
+        return ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
+        return None
+
+
+def format_jql_datetime(moment: datetime, tz_name: str | None) -> str:
+    """A JQL date literal (`yyyy-MM-dd HH:mm`) in the Jira user's zone, which is how Jira reads it.
+
+    When the zone is unknown the literal is written at UTC-12, the westernmost offset: Jira then reads it as
+    this moment or earlier whatever the user's zone is, so an incremental read re-reads more and never misses.
+    """
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    zone = jql_zone(tz_name) or _WESTERNMOST
     return aware.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 

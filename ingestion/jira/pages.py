@@ -34,6 +34,7 @@ from .helpers import (
     field_values_table,
     format_jql_datetime,
     issues_table,
+    jql_zone,
     loads_without_gc,
     parse_jira_timestamp,
 )
@@ -121,7 +122,15 @@ def connect(config: JiraSettings) -> _Instance:
     )
     overrides = resolve_override_fields(config.override_fields, fields)
     epic_link = next((f.get("id") for f in fields if _is_epic_link(f) and f.get("id")), None)
-    return _Instance(client, api, is_cloud, myself.get("timeZone"), flagged, overrides, epic_link)
+    time_zone = myself.get("timeZone")
+    if jql_zone(time_zone) is None:
+        logger.warning(
+            "Jira gives the API user no time zone this machine knows (%r): JQL dates are written at UTC-12, "
+            "so incremental reads re-read up to 14 hours more than they need. Set the user's time zone in "
+            "Jira to a region (e.g. Europe/Paris).",
+            time_zone,
+        )
+    return _Instance(client, api, is_cloud, time_zone, flagged, overrides, epic_link)
 
 
 def _is_epic_link(field: Any) -> bool:

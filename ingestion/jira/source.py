@@ -279,7 +279,10 @@ def jira_source(
         else:
             state[SCOPE_COUNT_STATE] = count
         if newest is not None:
-            state["updated_cursor"] = max(newest.isoformat(), cursor or "")
+            # Never past the start of this read: the search is ordered by key, so an issue read on an early
+            # page and changed later in the run keeps its old row, while an issue read after it may carry a
+            # newer `updated`. From the read's start on, the next run reads every change again.
+            state["updated_cursor"] = max(min(newest, run_started).isoformat(), cursor or "")
         state[OVERRIDE_FIELDS_STATE] = override_field_ids
         yield ReadEnd(each_issue_once=read_ids.each_once())
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import dlt
@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from ingestion.jira import JiraError, jira_source, settings
-from ingestion.jira.helpers import JiraClient
+from ingestion.jira.helpers import JiraClient, format_jql_datetime
 from ingestion.jira.pages import JiraSettings, connect, resolve_override_fields
 
 from .jira_mock import JiraMock, history, issue, status, status_item
@@ -433,6 +433,45 @@ def test_rerun_reads_from_the_cursor_minus_overlap_and_merges_without_duplicates
     assert 'updated >= "2026-01-06 16:00"' in jql[1]
     assert connection.execute("select count(*) from raw_jira.issues").fetchone()[0] == 1
     assert connection.execute("select count(*) from raw_jira.changelog_items").fetchone()[0] == 2
+
+
+def test_the_cursor_never_passes_the_start_of_the_read(tmp_path: Path) -> None:
+    """An issue read late in a long read can carry an `updated` after the read began (here one from a clock
+    far ahead); the next run still re-reads from before the read's start, where earlier pages' changes are."""
+    ahead = history(1, "2099-01-06T10:00:00.000+0000", status_item("1", "To Do", "2", "In Progress"))
+    with cloud(JiraMock()) as mock:
+        mock.json("GET", SEARCH, {"issues": [issue("1", "PAY-1", [ahead])], "isLast": True})
+        before = datetime.now(UTC)
+        run(mock, tmp_path).close()
+        run(mock, tmp_path).close()
+        jql = [query["jql"][0] for query, _ in mock.calls[("GET", SEARCH)]]
+    # the start of the first read minus the 120-minute overlap, in the user's zone (UTC+8), to the minute
+    since = (before - timedelta(minutes=120) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    written = jql[1].split('updated >= "')[1][:16]
+    assert (
+        since
+        <= written
+        <= (datetime.now(UTC) - timedelta(minutes=120) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    ), jql[1]
+
+
+@pytest.mark.parametrize("zone", [None, "", "Mars/Olympus_Mons"])
+def test_jql_dates_for_a_user_without_a_known_zone_are_read_no_later_in_any_zone(zone: str | None) -> None:
+    """Jira reads a JQL date in the user's zone; unknown, the literal must not move the cursor on in any."""
+    moment = datetime(2026, 3, 29, 1, 30)
+    literal = datetime.strptime(format_jql_datetime(moment, zone), "%Y-%m-%d %H:%M")
+    for hours in range(-12, 15):
+        read_as = literal.replace(tzinfo=timezone(timedelta(hours=hours))).astimezone(UTC)
+        assert read_as.replace(tzinfo=None) <= moment, (zone, hours)
+
+
+@pytest.mark.parametrize(
+    ("zone", "literal"),
+    [("GMT-05:00", "2026-03-28 20:30"), ("GMT+0530", "2026-03-29 07:00"), ("UTC", "2026-03-29 01:30")],
+)
+def test_jql_dates_follow_java_fixed_offset_zone_ids(zone: str, literal: str) -> None:
+    """Data Center can report a user's zone as Java's `GMT-05:00`: a fixed offset, not an unknown zone."""
+    assert format_jql_datetime(datetime(2026, 3, 29, 1, 30), zone) == literal
 
 
 def test_a_history_read_again_with_its_items_reordered_keeps_one_row_per_field(tmp_path: Path) -> None:
