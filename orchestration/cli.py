@@ -158,16 +158,10 @@ def _dagster_instance() -> DagsterInstance:
 
 def _failure_summary(result: object) -> str:
     """The failed steps and their error messages, without the framework's stack frames."""
-    lines = []
-    for event in result.all_events:  # type: ignore[attr-defined]
-        if event.is_step_failure:
-            error = event.step_failure_data.error
-            cause = error
-            while cause is not None and cause.cause is not None:
-                cause = cause.cause
-            message = (cause or error).message.strip()
-            lines.append(f"  {event.step_key}: {message}")
-    return "\n".join(lines) or "  (no step failure recorded; see the Dagster run log)"
+    from .failures import failure_lines
+
+    lines = failure_lines(result.all_events)  # type: ignore[attr-defined]
+    return "\n".join(f"  {line}" for line in lines) or "  (no step failure recorded; see the Dagster run log)"
 
 
 def demo(issues: int, seed: int, port: int) -> int:

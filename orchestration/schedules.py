@@ -23,6 +23,7 @@ from dagster import (
     run_failure_sensor,
 )
 
+from .failures import failure_lines
 from .retries import RETRY_ALL_STEPS_TAG
 
 DEFAULT_CRON = "0 6 * * *"
@@ -76,14 +77,9 @@ def raw_freshness_sensor(checks: Sequence[AssetChecksDefinition]) -> SensorDefin
 
 
 def failure_summary(context: RunFailureSensorContext) -> str:
-    """The failed steps and the innermost error of each: what a person needs, without framework frames."""
-    lines = []
-    for event in context.get_step_failure_events():
-        error = event.step_failure_data.error if event.step_failure_data else None
-        while error is not None and error.cause is not None:
-            error = error.cause
-        lines.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
-    return "\n".join(lines) or context.failure_event.message or "the run failed"
+    """The failed steps and what failed in each, in the project's words: without framework frames."""
+    events = [*context.get_step_failure_events(), context.failure_event]
+    return "\n".join(failure_lines(events)) or context.failure_event.message or "the run failed"
 
 
 @run_failure_sensor(
