@@ -266,6 +266,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"vsm: {error}", file=sys.stderr)
         return 1
+    except ValueError as error:
+        from .schedules import ScheduleSettingError
+
+        if not isinstance(error, ScheduleSettingError):
+            raise
+        print(f"vsm: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

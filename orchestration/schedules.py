@@ -6,11 +6,13 @@ import os
 import warnings
 from collections.abc import Sequence
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dagster import (
     AssetChecksDefinition,
     AssetsDefinition,
     AssetSelection,
+    DagsterInvalidDefinitionError,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     RunFailureSensorContext,
@@ -42,16 +44,35 @@ refresh_job = define_asset_job(
 )
 
 
+class ScheduleSettingError(ValueError):
+    """`VSM_REFRESH_CRON` or `VSM_REFRESH_TIMEZONE` holds a value the schedule cannot run on."""
+
+
 def daily_refresh_schedule() -> ScheduleDefinition:
     """06:00 UTC by default; `VSM_REFRESH_CRON` and `VSM_REFRESH_TIMEZONE` change it."""
-    return ScheduleDefinition(
-        name="daily_refresh",
-        job=refresh_job,
-        cron_schedule=os.environ.get("VSM_REFRESH_CRON") or DEFAULT_CRON,
-        execution_timezone=os.environ.get("VSM_REFRESH_TIMEZONE") or DEFAULT_TIMEZONE,
-        default_status=DefaultScheduleStatus.RUNNING,
-        description="Refreshes the warehouse daily (VSM_REFRESH_CRON, VSM_REFRESH_TIMEZONE).",
-    )
+    cron = os.environ.get("VSM_REFRESH_CRON") or DEFAULT_CRON
+    zone = os.environ.get("VSM_REFRESH_TIMEZONE") or DEFAULT_TIMEZONE
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleSettingError(
+            f"VSM_REFRESH_TIMEZONE is {zone!r}, which is not a time zone: set an IANA name such as "
+            f"Europe/Berlin or America/New_York, or unset it for {DEFAULT_TIMEZONE}"
+        ) from None
+    try:
+        return ScheduleDefinition(
+            name="daily_refresh",
+            job=refresh_job,
+            cron_schedule=cron,
+            execution_timezone=zone,
+            default_status=DefaultScheduleStatus.RUNNING,
+            description="Refreshes the warehouse daily (VSM_REFRESH_CRON, VSM_REFRESH_TIMEZONE).",
+        )
+    except DagsterInvalidDefinitionError:
+        raise ScheduleSettingError(
+            f"VSM_REFRESH_CRON is {cron!r}, which is not a cron schedule: set five fields such as "
+            f"'30 5 * * 1-5' (05:30 on weekdays), or unset it for {DEFAULT_CRON!r} (06:00 daily)"
+        ) from None
 
 
 def raw_freshness_checks(raw_assets: Sequence[AssetsDefinition]) -> Sequence[AssetChecksDefinition]:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from dagster import AssetKey
 
 from orchestration import schedules
+from tests.e2e.helpers import vsm_environment
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +101,37 @@ def test_daily_schedule_time_and_zone_come_from_the_environment(monkeypatch: pyt
     schedule = importlib.reload(schedules).daily_refresh_schedule()
     assert schedule.cron_schedule == "30 5 * * 1-5"
     assert schedule.execution_timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("VSM_REFRESH_CRON", "61 6 * * *"),
+        ("VSM_REFRESH_CRON", "every day"),
+        ("VSM_REFRESH_TIMEZONE", "Mars/Base"),
+    ],
+)
+def test_a_schedule_setting_the_schedule_cannot_run_on_is_named(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(schedules.ScheduleSettingError, match=re.escape(f"{variable} is '{value}'")):
+        schedules.daily_refresh_schedule()
+
+
+def test_vsm_stops_with_one_sentence_on_a_broken_schedule_setting(tmp_path) -> None:
+    """`vsm refresh` loads the definitions, the schedule among them: a typo there is one sentence."""
+    environment = {
+        **vsm_environment(tmp_path / "vsm.duckdb", tmp_path / "dagster"),
+        "VSM_REFRESH_TIMEZONE": "Mars/Base",
+    }
+    command = [str(Path(sys.executable).parent / "vsm"), "refresh"]
+    result = subprocess.run(
+        command, env=environment, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 1
+    assert "vsm: VSM_REFRESH_TIMEZONE is 'Mars/Base'" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_dbt_starts_without_a_version_subprocess_or_an_in_process_adapter(
