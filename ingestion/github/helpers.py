@@ -56,9 +56,19 @@ def rate_limit_wait(response: requests.Response, now: float | None = None) -> fl
             return 60.0
     if response.headers.get("X-RateLimit-Remaining") == "0":
         return _seconds_until_reset(response, now)
-    if response.status_code == 429:
+    if response.status_code == 429 or _says_rate_limit(response):
         return 60.0  # GitHub's advice for a secondary limit without a header: wait at least a minute
     return None
+
+
+def _says_rate_limit(response: requests.Response) -> bool:
+    """A secondary limit can come as a 403 with neither header, only its message ("You have exceeded a
+    secondary rate limit"); a 403 that says nothing of a limit is a token or permission problem."""
+    try:
+        message = response.json().get("message")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(message, str) and "rate limit" in message.lower()
 
 
 def _seconds_until_reset(response: requests.Response, now: float | None) -> float:

@@ -147,6 +147,18 @@ def test_secondary_rate_limit_honours_retry_after_and_does_not_use_up_attempts()
     assert waits == [7.0, 7.0, 7.0]
 
 
+def test_a_secondary_rate_limit_said_only_in_the_message_waits_a_minute_then_succeeds() -> None:
+    """GitHub: a secondary limit comes as 403 or 429 with a message saying so, and without `Retry-After` the
+    client should wait at least a minute; it is not a credential error."""
+    waits: list[float] = []
+    limited = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes."}
+    with GitHubMock().add(ANTS, ants_repository()) as mock:
+        mock.fail_next(ISSUES, [(403, {"X-RateLimit-Remaining": "4990"}, limited)])
+        client = GitHubClient(access_token=TOKEN, base_url=mock.url, sleep=waits.append)
+        assert next(client.pages(ISSUES, {"per_page": 1}))
+    assert waits == [60.0]
+
+
 def test_forbidden_without_rate_limit_headers_is_a_credential_error_naming_the_setting() -> None:
     with GitHubMock() as mock:
         mock.fail_next(
