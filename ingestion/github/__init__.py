@@ -124,10 +124,13 @@ def github_source(
         cursors: dict[str, str] = state.setdefault("updated_cursors", {})
         started, count = time.perf_counter(), 0
         for repository in names:
+            # Newest first: the list is paged by number, and an item updated while the run reads moves to
+            # the front, where it shifts the unread items back (one is read twice) rather than forward past
+            # the next page (one is never read). Its new version is newer than the cursor, for the next run.
             params: dict[str, Any] = {
                 "state": "all",
                 "sort": "updated",
-                "direction": "asc",
+                "direction": "desc",
                 "per_page": size,
             }
             cursor = cursors.get(repository)

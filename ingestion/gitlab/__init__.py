@@ -112,10 +112,12 @@ def gitlab_source(
             encoded = quote(project, safe="")
             for segment, kind in settings.ITEM_KINDS:
                 key = f"{project}|{kind}"
+                # Newest first, for the reason the GitHub source gives: paged by number, an item updated
+                # during the read must not shift an unread one past the next page.
                 params: dict[str, Any] = {
                     "scope": "all",
                     "order_by": "updated_at",
-                    "sort": "asc",
+                    "sort": "desc",
                     "per_page": size,
                 }
                 cursor = cursors.get(key)

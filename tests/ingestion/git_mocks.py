@@ -146,7 +146,7 @@ def ants_repository() -> GitHubRepository:
 
 
 class GitHubMock(HttpMock):
-    """`/repos/{owner}/{repo}/issues` (state=all, since, sort=updated asc) and `/issues/{n}/timeline`."""
+    """`/repos/{owner}/{repo}/issues` (state=all, since, sort=updated, direction) and issue timelines."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -162,7 +162,12 @@ class GitHubMock(HttpMock):
         repository = self.repositories.get(match["repo"])
         if repository is None:
             return 404, {}, {"message": "Not Found"}
-        rows = sorted(repository.items, key=lambda item: (_stamp(item["updated_at"]), item["number"]))
+        newest_first = (query.get("direction") or ["desc"])[0] == "desc"
+        rows = sorted(
+            repository.items,
+            key=lambda item: (_stamp(item["updated_at"]), item["number"]),
+            reverse=newest_first,
+        )
         if query.get("since"):
             since = _stamp(query["since"][0])
             rows = [item for item in rows if _stamp(item["updated_at"]) >= since]
@@ -314,7 +319,8 @@ class GitLabMock(HttpMock):
         if project is None:
             return 404, {}, {"message": "404 Project Not Found"}
         rows = project.issues if match["kind"] == "issues" else project.merge_requests
-        rows = sorted(rows, key=lambda item: (_stamp(item["updated_at"]), item["iid"]))
+        newest_first = (query.get("sort") or ["desc"])[0] == "desc"
+        rows = sorted(rows, key=lambda item: (_stamp(item["updated_at"]), item["iid"]), reverse=newest_first)
         if query.get("updated_after"):
             after = _stamp(query["updated_after"][0])
             rows = [item for item in rows if _stamp(item["updated_at"]) >= after]

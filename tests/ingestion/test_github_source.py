@@ -205,6 +205,49 @@ def test_rerun_reads_since_the_cursor_minus_overlap_and_merges_without_duplicate
     )
 
 
+class _UpdatedWhileListed(GitHubMock):
+    """Serves the item list by page number, and updates an item of the first page once that page is served
+    (someone comments on it while the run reads its timeline), which moves the item in the list."""
+
+    def __init__(self, bumped_to: str) -> None:
+        super().__init__()
+        self.bumped_to = bumped_to
+        self.bumped: int | None = None
+
+    def _issues(self, match, query):
+        answer = super()._issues(match, query)
+        if self.bumped is None and (query.get("page") or ["1"]) == ["1"]:
+            first_page_item = answer[2][-1]
+            first_page_item["updated_at"] = self.bumped_to
+            self.bumped = first_page_item["number"]
+        return answer
+
+
+def test_an_item_updated_while_the_list_is_paged_costs_no_other_item(tmp_path: Path) -> None:
+    """Paged by number, an item that moves in the list must not shift an unread item past the next page; the
+    moved item's new version is read by the next run."""
+    items = [
+        github_item(number, number, "2026-01-01T09:00:00Z", f"2026-01-0{number}T10:00:00Z")
+        for number in range(1, 6)
+    ]
+    with _UpdatedWhileListed(bumped_to="2026-01-09T10:00:00Z").add(
+        "acme/app", GitHubRepository(items, {})
+    ) as mock:
+        run(mock, tmp_path, repositories="acme/app", page_size=2).close()
+        connection = run(mock, tmp_path, repositories="acme/app", page_size=2)
+        bumped = mock.bumped
+    assert connection.execute("select list(number order by number) from raw_github.items").fetchone()[0] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    assert connection.execute(
+        "select updated_at from raw_github.items where number = ?", [bumped]
+    ).fetchone()[0] == datetime(2026, 1, 9, 10, 0)
+
+
 def test_each_run_replaces_the_repository_scope_and_keeps_the_items_of_repositories_dropped_from_it(
     tmp_path: Path,
 ) -> None:
