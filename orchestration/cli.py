@@ -119,6 +119,10 @@ def refresh(as_of: str | None, full: bool, warehouse: str | None) -> int:
     started = time.perf_counter()
     print(f"Refreshing {path} ({'full rebuild' if full else 'incremental'}; as-of {as_of or 'now'}) ...")
     with _dagster_instance() as instance:
+        from .liveness import fail_runs_of_gone_workers
+
+        for run_id in fail_runs_of_gone_workers(instance):
+            print(f"Marked run {run_id} failed: its process ended without finishing it.")
         result = materialize(
             assets,
             instance=instance,

@@ -11,6 +11,7 @@ from dagster_dlt import DagsterDltResource
 from .assets import dbt_project, flow_report, jira_raw_tables, published_warehouse, vsm_dbt_models
 from .checks import dq_asset_checks
 from .git_assets import github_raw_tables, gitlab_raw_tables
+from .liveness import fail_runs_of_dead_workers
 from .resources import TrackerResource, VsmDbtCliResource, WarehouseResource
 from .schedules import (
     daily_refresh_schedule,
@@ -36,7 +37,7 @@ defs = Definitions(
     jobs=[refresh_job],
     asset_checks=[*freshness_checks, *dq_asset_checks],
     schedules=[daily_refresh_schedule()],
-    sensors=[report_failed_refresh, raw_freshness_sensor(freshness_checks)],
+    sensors=[report_failed_refresh, fail_runs_of_dead_workers, raw_freshness_sensor(freshness_checks)],
     resources={
         "dlt_runner": DagsterDltResource(),
         "dbt": VsmDbtCliResource(

@@ -19,6 +19,7 @@ from packaging.version import Version
 from pydantic import PrivateAttr
 
 from . import paths, warehouse
+from .liveness import WORKER_TAG, this_worker
 from .retries import prepare_retries
 
 # Dagster tags every run of a backfill with its id.
@@ -71,6 +72,8 @@ class WarehouseResource(ConfigurableResource):
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseResource]:
         published = self.published_path()
+        if context.dagster_run is not None:  # so a run whose process is killed can be told from a live one
+            context.instance.add_run_tags(context.run_id, {WORKER_TAG: this_worker()})
         with warehouse.exclusive_lock(published):
             warehouse.discard(published)  # leftovers of crashed runs
             self._run_id = context.run_id
