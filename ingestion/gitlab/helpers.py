@@ -164,6 +164,7 @@ ITEMS_SCHEMA = pa.schema(
         ("merged_at", pa.timestamp("us")),
         ("events_loaded", pa.int64()),
         ("configured_project", pa.string()),
+        ("moved_to_id", pa.int64()),
     ]
 )
 
@@ -239,6 +240,8 @@ def item_row(kind: str, item: dict[str, Any], project: str, events_loaded: int) 
         # The `SOURCES__GITLAB__PROJECTS` entry (id or path) the item was read under: staging matches it to
         # `project_scope`, whatever the project is called now.
         "configured_project": project,
+        # Set on an issue moved to another project, which GitLab closes where it was (staging drops it).
+        "moved_to_id": item.get("moved_to_id") if isinstance(item.get("moved_to_id"), int) else None,
     }
 
 

@@ -27,15 +27,17 @@ insert into raw_github.repository_scope values ('acme/api', '2026-03-01 12:00:00
 create schema raw_gitlab;
 create table raw_gitlab.items (
     id varchar, kind varchar, project_id bigint, project_path varchar, iid bigint, updated_at timestamp,
-    configured_project varchar, _dlt_load_id varchar
+    configured_project varchar, moved_to_id bigint, _dlt_load_id varchar
 );
 insert into raw_gitlab.items values
     -- read under the entry 1234; the project was renamed since: the entry still matches
-    ('issue/1', 'issue', 1234, 'grp/renamed', 1, '2026-03-01 09:00:00', '1234', 'l1'),
+    ('issue/1', 'issue', 1234, 'grp/renamed', 1, '2026-03-01 09:00:00', '1234', null, 'l1'),
     -- read under an entry removed from the configuration
-    ('issue/2', 'issue', 5678, 'grp/gone', 2, '2026-03-01 09:00:00', 'grp/gone', 'l1'),
+    ('issue/2', 'issue', 5678, 'grp/gone', 2, '2026-03-01 09:00:00', 'grp/gone', null, 'l1'),
     -- landed before items recorded their entry: matched on the project's path
-    ('issue/3', 'issue', 9012, 'Grp/Proj', 3, '2026-03-01 09:00:00', null, 'l0');
+    ('issue/3', 'issue', 9012, 'Grp/Proj', 3, '2026-03-01 09:00:00', null, null, 'l0'),
+    -- moved to another project (issue 77 there), which GitLab closed here
+    ('issue/4', 'issue', 1234, 'grp/renamed', 4, '2026-03-01 09:00:00', '1234', 77, 'l1');
 create table raw_gitlab.project_scope (project varchar, listed_at timestamp);
 insert into raw_gitlab.project_scope values
     ('1234', '2026-03-01 12:00:00'),
@@ -94,6 +96,12 @@ def test_only_items_of_the_listed_repositories_stay_whatever_the_case_of_their_n
 
 def test_gitlab_items_match_the_entry_they_were_read_under_or_else_their_project_path(listed) -> None:
     assert listed["gitlab"] == ["issue/1", "issue/3"]
+
+
+def test_an_issue_moved_to_another_project_leaves_the_project_it_was_moved_from(listed) -> None:
+    """GitLab closes a moved issue where it was: kept, it would count as done work (spec: items that leave the
+    tracker's scope leave the facts)."""
+    assert "issue/4" not in listed["gitlab"]
 
 
 def test_without_a_listing_every_item_stays(unlisted_and_empty) -> None:

@@ -102,6 +102,16 @@ def test_recorded_issues_and_merge_requests_land_with_separate_id_spaces(tmp_pat
     )
 
 
+def test_an_issue_moved_to_another_project_lands_with_where_it_went(tmp_path: Path) -> None:
+    """The recorded project has one issue moved out (GitLab closed it here); staging drops it by this id."""
+    with GitLabMock().add(snowflake_spend_project()) as mock:
+        connection = run(mock, tmp_path)
+    moved = connection.execute(
+        "select state, moved_to_id from raw_gitlab.items where moved_to_id is not null"
+    ).fetchall()
+    assert moved == [("closed", 54114370)]
+
+
 def test_scoped_labels_and_state_events_land_as_event_rows(tmp_path: Path) -> None:
     with GitLabMock().add(snowflake_spend_project()) as mock:
         connection = run(mock, tmp_path)

@@ -19,6 +19,7 @@
     'merged_at': dbt.type_timestamp(),
     'events_loaded': dbt.type_bigint(),
     'configured_project': dbt.type_string(),
+    'moved_to_id': dbt.type_bigint(),
     '_dlt_load_id': dbt.type_string(),
 } -%}
 {%- set blocked_labels = var('gitlab_blocked_labels', ['blocked']) -%}
@@ -26,7 +27,9 @@
     run), matched on the SOURCES__GITLAB__PROJECTS entry (id or path) each item was read under: a project
     removed from the configuration, or GitLab no longer configured at all (an empty listing), leaves the facts
     and metrics as a full refresh would. Items landed before the source recorded that entry match on their
-    project's path or id. Without a listing (landed before the source wrote one) every item stays. -#}
+    project's path or id. Without a listing (landed before the source wrote one) every item stays. An issue moved
+    to another project leaves too: GitLab closes it where it was and gives it `moved_to_id`, so it would
+    otherwise count as done; its copy is an item of the project it moved to, when that one is configured. -#}
 {%- set scope_is_listed = source_table_exists('raw_gitlab', 'project_scope') -%}
 
 with
@@ -67,6 +70,7 @@ items_in_scope as (
     from items_ranked
     where
         items_ranked.load_rank = 1
+        and items_ranked.moved_to_id is null
         and (
             lower(items_ranked.configured_project) in (select projects_in_scope.project from projects_in_scope)
             or (
