@@ -253,15 +253,42 @@ def _paged_search(
             if next_token == token:
                 raise JiraError(_PAGING_STUCK)
             token = next_token
-    start = 0
+    yield from _datacenter_pages(instance, jql, page_size, fields, expand)
+
+
+def _datacenter_pages(
+    instance: _Instance, jql: str, page_size: int, fields: str, expand: str | None
+) -> Iterator[list[dict[str, Any]]]:
+    """Data Center's `startAt` paging, each page anchored on the one before.
+
+    An offset counts positions in the results as they are when the page is asked for: an issue read earlier
+    and then deleted or moved out of scope shifts every later issue back a place, and the first issue of the
+    next page would never be read. So each page starts a few issues before the previous one ended and keeps
+    only the issues after the last one it had already read; when it finds none of them (more issues left than
+    it looked back), it looks further back, up to the start. An issue that comes back is read twice, which
+    the merge absorbs.
+    """
+    look_back = min(settings.DATACENTER_PAGE_OVERLAP, page_size // 2)
+    start, overlap, previous_ids = 0, 0, set[str]()
     while True:
-        params = {"jql": jql, "startAt": start, "maxResults": page_size, "fields": fields}
+        asked = max(start - overlap, 0)
+        params = {"jql": jql, "startAt": asked, "maxResults": page_size, "fields": fields}
         if expand:
             params["expand"] = expand
         page = instance.client.get(settings.DATACENTER_SEARCH, **params)
         issues = page.get("issues") or []
-        yield issues
-        start += len(issues)
+        ids = [str(issue.get("id")) if isinstance(issue, dict) else "" for issue in issues]
+        fresh = issues
+        if previous_ids and issues:
+            read = [position for position, issue_id in enumerate(ids) if issue_id in previous_ids]
+            if read:
+                fresh = issues[read[-1] + 1 :]
+            elif asked > 0:
+                overlap = min(max(2 * overlap, page_size), start)  # further back, at most to the start
+                continue
+        if fresh or not previous_ids:  # the first page even when empty: an empty search still lands tables
+            yield fresh
+        start, overlap, previous_ids = asked + len(issues), look_back, set(ids)
         if not issues or start >= int(page.get("total", 0)):
             return
 

@@ -25,6 +25,9 @@ CHANGELOG_PAGE_SIZE: Final = 100
 # Center's default `jira.search.views.default.max` is 1000.
 SCOPE_PAGE_SIZE_CLOUD: Final = 5000
 SCOPE_PAGE_SIZE_DATACENTER: Final = 1000
+# Issues each Data Center page reads again from the page before, to find where that one ended (see
+# `pages._datacenter_pages`): up to this many issues leaving the results between two pages cost no re-read.
+DATACENTER_PAGE_OVERLAP: Final = 5
 
 # Issue fields the flow model needs (spec sections 2-4); everything else stays in the tracker.
 ISSUE_FIELDS: Final = (

@@ -435,6 +435,51 @@ def test_rerun_reads_from_the_cursor_minus_overlap_and_merges_without_duplicates
     assert connection.execute("select count(*) from raw_jira.changelog_items").fetchone()[0] == 2
 
 
+def data_center(mock: JiraMock, issues: list[dict], leaves_after_first_page: set[str]) -> JiraMock:
+    """A Data Center whose search pages by `startAt` over `issues` in key order, as the real one does; once
+    the first page is served, the issues named leave the results (deleted, or moved out of scope)."""
+    mock.json("GET", "/rest/api/2/serverInfo", {"deploymentType": "Server", "version": "9.12.0"})
+    mock.json("GET", "/rest/api/2/myself", {"name": "ann", "timeZone": "Europe/Berlin"})
+    mock.json("GET", "/rest/api/2/field", [])
+    mock.json("GET", "/rest/api/2/status", [status("3", "Done", "done")])
+    mock.json("GET", "/rest/api/2/issuetype", [{"id": "1", "name": "Story", "subtask": False}])
+    mock.json("GET", "/rest/api/2/project", [{"id": "100", "key": "PAY", "name": "Payments"}])
+    results = list(issues)
+
+    def search(query: dict, _body: object) -> tuple[int, dict, dict]:
+        start, size = int(query["startAt"][0]), int(query["maxResults"][0])
+        if size == 0:
+            return 200, {}, {"startAt": 0, "maxResults": 0, "total": len(results), "issues": []}
+        page = results[start : start + size]
+        total = len(results)
+        if start == 0:
+            results[:] = [issue for issue in results if issue["key"] not in leaves_after_first_page]
+        return 200, {}, {"startAt": start, "maxResults": size, "total": total, "issues": page}
+
+    mock.routes[("GET", "/rest/api/2/search")] = search
+    return mock
+
+
+@pytest.mark.parametrize("leaving", [{"PAY-2"}, {"PAY-1", "PAY-2", "PAY-3", "PAY-4"}], ids=["one", "a page"])
+def test_data_center_paging_reads_every_issue_when_issues_already_read_leave_the_results(
+    tmp_path: Path, leaving: set[str]
+) -> None:
+    """Paged by offset, an issue read and then deleted shifts the later ones back a place: without looking
+    back, the first issue of the next page would never be read."""
+    issues = [issue(str(number), f"PAY-{number}", []) for number in range(1, 12)]
+    with data_center(JiraMock(), issues, leaving) as mock:
+        pipeline = dlt.pipeline(
+            pipeline_name="test_jira_dc",
+            pipelines_dir=str(tmp_path / "pipelines"),
+            destination=dlt.destinations.duckdb(str(tmp_path / "raw.duckdb")),
+            dataset_name="raw_jira",
+        )
+        pipeline.run(jira_source(base_url=mock.url, personal_access_token=TOKEN, page_size=4))
+    with duckdb.connect(str(tmp_path / "raw.duckdb"), read_only=True) as connection:
+        keys = connection.execute("select list(key order by id::int) from raw_jira.issues").fetchone()[0]
+    assert keys == [f"PAY-{number}" for number in range(1, 12)]
+
+
 def test_the_cursor_never_passes_the_start_of_the_read(tmp_path: Path) -> None:
     """An issue read late in a long read can carry an `updated` after the read began (here one from a clock
     far ahead); the next run still re-reads from before the read's start, where earlier pages' changes are."""
