@@ -61,11 +61,13 @@ event_signals as (
                 then events.label_name
         end as status_label,
         events.event_type = 'labeled' as is_label_added,
+        -- At one instant: label swaps first, a close before a reopen (an item open now was reopened last; one
+        -- closed now gets its closing signal last), merged after closed.
         case events.event_type
             when 'unlabeled' then 1
             when 'labeled' then 2
-            when 'reopened' then 4
-            when 'closed' then 5
+            when 'closed' then 4
+            when 'reopened' then 5
             when 'merged' then 6
             else 3
         end as signal_priority
@@ -80,7 +82,8 @@ item_closure_signals as (
     select
         item_id,
         'item-closed' as signal_id,
-        coalesce(closed_at, merged_at) as signaled_at,
+        -- the last update when GitHub gives no close time: a closed item is never left open
+        coalesce(closed_at, merged_at, updated_at) as signaled_at,
         case
             when merged_at is not null then 'Done'
             when is_pull_request then 'Canceled'
@@ -92,7 +95,7 @@ item_closure_signals as (
         cast(null as {{ dbt.type_boolean() }}) as is_label_added,
         7 as signal_priority
     from items
-    where state = 'closed' and coalesce(closed_at, merged_at) is not null
+    where state = 'closed' and coalesce(closed_at, merged_at, updated_at) is not null
 
 ),
 

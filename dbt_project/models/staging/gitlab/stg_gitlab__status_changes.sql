@@ -44,11 +44,13 @@ event_signals as (
                 then events.label_name
         end as status_label,
         events.event_type = 'labeled' as is_label_added,
+        -- At one instant: label swaps first, a close before a reopen (an item open now was reopened last; one
+        -- closed now gets its closing signal last), merged last.
         case
             when events.event_type = 'unlabeled' then 1
             when events.event_type = 'labeled' then 2
-            when events.state = 'reopened' then 4
-            when events.state = 'closed' then 5
+            when events.state = 'closed' then 4
+            when events.state = 'reopened' then 5
             else 6
         end as signal_priority
     from events
@@ -62,7 +64,8 @@ item_closure_signals as (
     select
         item_id,
         'item-closed' as signal_id,
-        coalesce(merged_at, closed_at) as signaled_at,
+        -- the last update when GitLab gives no close time (a merge request merged long ago can have neither)
+        coalesce(merged_at, closed_at, updated_at) as signaled_at,
         case
             when merged_at is not null or state = 'merged' then 'Done'
             when is_merge_request then 'Canceled'
@@ -72,7 +75,7 @@ item_closure_signals as (
         cast(null as {{ dbt.type_boolean() }}) as is_label_added,
         7 as signal_priority
     from items
-    where state in ('closed', 'merged') and coalesce(merged_at, closed_at) is not null
+    where state in ('closed', 'merged') and coalesce(merged_at, closed_at, updated_at) is not null
 
 ),
 
