@@ -21,7 +21,7 @@ import duckdb
 
 logger = logging.getLogger(__name__)
 
-WORK_DIR_NAME = ".refresh"
+WORK_DIR_SUFFIX = ".refresh"
 # The link in the work root to the folder of the run in progress (see `dbt_working_path`).
 CURRENT_LINK_NAME = "current"
 
@@ -53,7 +53,9 @@ def _signature(path: Path) -> tuple[int, int] | None:
 
 
 def work_root(published: Path) -> Path:
-    return published.parent / WORK_DIR_NAME
+    """The folder of a warehouse's working copies, `.<name>.refresh` beside it: one per warehouse, since each
+    run clears its warehouse's leftovers, and two warehouses may share a folder."""
+    return published.parent / f".{published.name}{WORK_DIR_SUFFIX}"
 
 
 @contextmanager
@@ -124,7 +126,7 @@ def has_table(path: Path, schema: str, table: str) -> bool:
 
 
 def dbt_working_path(copy: WorkingCopy) -> Path:
-    """The working copy as dbt sees it: the same path in every run (`.refresh/current/<name>`).
+    """The working copy as dbt sees it: the same path in every run (`.<name>.refresh/current/<name>`).
 
     dbt re-parses the whole project when a value of its profile changes, and the warehouse path is one of
     them: `current` is a link to this run's folder, so the path stays the same from run to run. Only the run

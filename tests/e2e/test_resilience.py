@@ -123,4 +123,5 @@ def test_a_refresh_killed_during_any_stage_is_repaired_by_the_next_one(
     result = vsm("refresh", "--as-of", AS_OF, warehouse=warehouse, storage=storage)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert snapshot(warehouse) == clean
-    assert not any((warehouse.parent / ".refresh").iterdir()), "working copies of killed runs are cleaned up"
+    leftovers = list((warehouse.parent / f".{warehouse.name}.refresh").iterdir())
+    assert not leftovers, "working copies of killed runs are cleaned up"

@@ -8,6 +8,7 @@ import duckdb
 import pytest
 from dagster import Failure, MaterializeResult, asset, materialize
 
+from orchestration import warehouse
 from orchestration.resources import (
     ASSET_RESUME_RETRY_TAG,
     BACKFILL_TAG,
@@ -70,3 +71,15 @@ def test_a_rebuild_re_executed_from_its_failed_step_is_refused() -> None:
 def test_a_rebuild_retried_with_all_its_steps_or_launched_fresh_goes_ahead() -> None:
     refuse_partial_rebuild("parent-run", None, {})
     refuse_partial_rebuild(None, None, {})
+
+
+def test_two_warehouses_in_one_folder_keep_their_own_working_copies(tmp_path: Path) -> None:
+    """Each run clears its warehouse's leftover copies: a run of another warehouse in the same folder must not
+    lose its copy (it would publish yesterday's file again, or an empty one)."""
+    first, second = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    for path in (first, second):
+        duckdb.connect(str(path)).close()
+    copy = warehouse.open_working_copy(second, "run-b")
+    warehouse.discard(first)
+    assert copy.path.exists()
+    assert warehouse.work_root(first) != warehouse.work_root(second)
