@@ -34,7 +34,7 @@ class RestClient:
     Rate limits are waited out and do not use up attempts, unless the wait exceeds `max_rate_limit_wait`.
     """
 
-    access_token: str | None
+    access_token: str | None = field(repr=False)  # a secret: out of the repr
     base_url: str
     timeout: float
     max_attempts: int

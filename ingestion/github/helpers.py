@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -88,7 +88,7 @@ def next_link(response: requests.Response) -> str | None:
 class GitHubClient(RestClient):
     """A GitHub REST client (github.com or GitHub Enterprise Server's `/api/v3`)."""
 
-    access_token: str | None
+    access_token: str | None = field(repr=False)  # a secret: out of the repr
     base_url: str = settings.DEFAULT_BASE_URL
     timeout: float = settings.REQUEST_TIMEOUT_SECONDS
     max_attempts: int = settings.MAX_RETRIES

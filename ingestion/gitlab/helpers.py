@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -74,7 +74,7 @@ def next_page_url(response: requests.Response) -> str | None:
 class GitLabClient(RestClient):
     """A GitLab REST v4 client for gitlab.com or a self-managed instance."""
 
-    access_token: str | None
+    access_token: str | None = field(repr=False)  # a secret: out of the repr
     base_url: str = settings.DEFAULT_BASE_URL
     timeout: float = settings.REQUEST_TIMEOUT_SECONDS
     max_attempts: int = settings.MAX_RETRIES

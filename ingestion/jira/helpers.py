@@ -91,8 +91,9 @@ class JiraClient:
 
     base_url: str
     email: str | None = None
-    api_token: str | None = None
-    personal_access_token: str | None = None
+    # Secrets stay out of the dataclass's repr (a log line or an error that prints the client).
+    api_token: str | None = field(default=None, repr=False)
+    personal_access_token: str | None = field(default=None, repr=False)
     timeout: float = settings.REQUEST_TIMEOUT_SECONDS
     max_attempts: int = settings.MAX_RETRIES
     backoff_seconds: float = 1.0

@@ -16,7 +16,7 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -57,8 +57,9 @@ class JiraSettings:
 
     base_url: str
     email: str | None = None
-    api_token: str | None = None
-    personal_access_token: str | None = None
+    # Secrets stay out of the dataclass's repr (a log line or an error that prints the settings).
+    api_token: str | None = field(default=None, repr=False)
+    personal_access_token: str | None = field(default=None, repr=False)
     projects: tuple[str, ...] = ()
     deployment: str = "auto"
     overlap_minutes: int = settings.DEFAULT_OVERLAP_MINUTES

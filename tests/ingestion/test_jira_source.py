@@ -314,6 +314,14 @@ def test_rejected_credentials_fail_at_once_naming_the_setting_and_not_the_token(
     assert calls == 1  # no retries on a credential error
 
 
+def test_the_token_is_not_in_the_repr_of_the_client_or_the_settings() -> None:
+    """A log line or an error message that prints either one must not print the secret."""
+    settings_ = JiraSettings(base_url="https://jira.example.com", email="ann@example.com", api_token=TOKEN)
+    client = JiraClient("https://jira.example.com", personal_access_token=TOKEN)
+    assert TOKEN not in repr(settings_)
+    assert TOKEN not in repr(client)
+
+
 def test_missing_credentials_name_the_settings_to_set() -> None:
     with pytest.raises(JiraError, match="SOURCES__JIRA__EMAIL and SOURCES__JIRA__API_TOKEN"):
         JiraClient(base_url="http://127.0.0.1:9")
