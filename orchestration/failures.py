@@ -40,3 +40,23 @@ def failure_lines(events: Iterable[Any]) -> list[str]:
             if event.is_run_failure and getattr(event.event_specific_data, "error", None) is not None
         ]
     return lines
+
+
+PUBLISHED_ASSET_PATH = ("warehouse", "published")
+
+
+def published_before_failing(events: Iterable[Any]) -> bool:
+    """Whether a failed run had already published the warehouse (a step after it failed, e.g. the report)."""
+    return any(
+        event is not None
+        and event.is_step_materialization
+        and tuple(event.asset_key.path) == PUBLISHED_ASSET_PATH
+        for event in events
+    )
+
+
+def outcome(events: Iterable[Any]) -> str:
+    """What a failed refresh left BI tools: the sentence that opens its failure report."""
+    if published_before_failing(events):
+        return "Refresh failed after it published: BI tools read the new warehouse; a later step failed."
+    return "Refresh failed; the published warehouse is unchanged."

@@ -12,6 +12,7 @@ from dagster import (
     AssetChecksDefinition,
     AssetsDefinition,
     AssetSelection,
+    DagsterEventType,
     DagsterInvalidDefinitionError,
     DefaultScheduleStatus,
     DefaultSensorStatus,
@@ -25,7 +26,7 @@ from dagster import (
     run_failure_sensor,
 )
 
-from .failures import failure_lines
+from .failures import failure_lines, outcome
 from .retries import RETRY_ALL_STEPS_TAG
 
 DEFAULT_CRON = "0 6 * * *"
@@ -110,7 +111,8 @@ def failure_summary(context: RunFailureSensorContext) -> str:
     description="Writes a failed run's error summary into that run's own event log.",
 )
 def report_failed_refresh(context: RunFailureSensorContext) -> None:
-    context.instance.report_engine_event(
-        f"Refresh failed; the published warehouse is unchanged.\n{failure_summary(context)}",
-        context.dagster_run,
+    materialized = context.instance.all_logs(
+        context.dagster_run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION
     )
+    opening = outcome(entry.dagster_event for entry in materialized)
+    context.instance.report_engine_event(f"{opening}\n{failure_summary(context)}", context.dagster_run)
