@@ -46,14 +46,29 @@ def _prepare_environment(warehouse: str | None) -> Path:
 
 
 def ensure_dbt_manifest() -> Path:
-    """Parse the dbt project when its manifest is missing or older than any model, seed or macro."""
+    """Parse the dbt project when its manifest is missing or older than any model, seed or macro.
+
+    Under a lock: two `vsm` processes started together would otherwise both parse, and one could read the
+    manifest while the other is still writing it.
+    """
+    from .warehouse import exclusive_lock
+
     project = paths.DBT_PROJECT_DIR
     manifest = project / "target" / "manifest.json"
+    with exclusive_lock(manifest, wait_message="waiting for another vsm to parse the dbt project"):
+        if not _manifest_is_current(project, manifest):
+            _parse_dbt_project(project)
+    return manifest
+
+
+def _manifest_is_current(project: Path, manifest: Path) -> bool:
     sources = [p for folder in ("models", "seeds", "macros", "tests") for p in (project / folder).rglob("*")]
     sources.append(project / "dbt_project.yml")
     newest = max((p.stat().st_mtime for p in sources if p.is_file()), default=0.0)
-    if manifest.exists() and manifest.stat().st_mtime >= newest:
-        return manifest
+    return manifest.exists() and manifest.stat().st_mtime >= newest
+
+
+def _parse_dbt_project(project: Path) -> None:
     dbt = Path(sys.executable).parent / "dbt"
     result = subprocess.run(
         [str(dbt), "parse", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet"],
@@ -63,7 +78,6 @@ def ensure_dbt_manifest() -> Path:
     )
     if result.returncode != 0:
         raise CliError(f"dbt could not parse dbt_project/:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
-    return manifest
 
 
 def _preflight_jira() -> None:

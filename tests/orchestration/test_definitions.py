@@ -154,3 +154,33 @@ def test_dbt_starts_without_a_version_subprocess_or_an_in_process_adapter(
     assert invocation.is_successful()
     assert invocation.adapter is None
     assert dbt._cli_version == dagster_dbt_resource.DBT_PYTHON_VERSION
+
+
+def test_the_dbt_project_is_parsed_under_a_lock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Two `vsm` processes started together must not both write the manifest, nor read it half-written."""
+    import fcntl
+
+    from orchestration import cli, paths
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "a_model.sql").write_text("select 1 as one\n")
+    (tmp_path / "dbt_project.yml").write_text("name: probe\n")
+    monkeypatch.setattr(paths, "DBT_PROJECT_DIR", tmp_path)
+    held: list[bool] = []
+
+    def parse(project: Path) -> None:
+        with (project / "target" / ".manifest.json.lock").open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                held.append(True)
+            else:
+                held.append(False)
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        (project / "target" / "manifest.json").write_text("{}")
+
+    monkeypatch.setattr(cli, "_parse_dbt_project", parse)
+    assert cli.ensure_dbt_manifest() == tmp_path / "target" / "manifest.json"
+    assert held == [True]
+    cli.ensure_dbt_manifest()  # current now: not parsed again
+    assert held == [True]
