@@ -47,6 +47,9 @@ class RestClient:
     error: ClassVar[type[Exception]] = RuntimeError
     auth_error: ClassVar[type[Exception]] = RuntimeError
     transient_error: ClassVar[type[Exception]] = RuntimeError
+    # 404 or 410: what was asked for does not exist (a wrong name in the settings; or an item deleted or
+    # transferred after it was listed, which the sources leave out of the run).
+    not_found_error: ClassVar[type[Exception]] = RuntimeError
 
     @property
     def api_url(self) -> str:
@@ -59,8 +62,8 @@ class RestClient:
     def auth_message(self, status: int, path: str) -> str:
         return f"{self.service} at {self.base_url} answered {status} to {path}: check the access token."
 
-    def not_found_message(self, path: str) -> str:
-        return f"{self.service} answered 404 to {path}: check the configured projects."
+    def not_found_message(self, status: int, path: str) -> str:
+        return f"{self.service} answered {status} to {path}: check the configured projects."
 
     def after_response(self, response: requests.Response) -> None:
         """A hook to pace requests on the headers of a successful response."""
@@ -108,8 +111,8 @@ class RestClient:
             raise RateLimitedError(f"{self.service} rate limit hit on {path} ({status})", wait)
         if status in (401, 403):
             raise self.auth_error(self.auth_message(status, path))
-        if status == 404:
-            raise self.error(self.not_found_message(path))
+        if status in (404, 410):
+            raise self.not_found_error(self.not_found_message(status, path))
         if status >= 500:
             raise self.transient_error(f"GET {path} answered {status}")
         if status >= 400:

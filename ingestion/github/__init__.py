@@ -31,6 +31,7 @@ from .helpers import (
     GitHubAuthError,
     GitHubClient,
     GitHubError,
+    GitHubNotFoundError,
     event_rows,
     format_since,
     item_row,
@@ -140,12 +141,24 @@ def github_source(
             logger.info("reading GitHub %s items updated since %s", repository, params.get("since", "ever"))
             newest: datetime | None = None
             path = settings.REPO_ISSUES.format(repository=repository)
-            for items in github().pages(path, params):
-                timelines = {
-                    str(item["id"]): _timeline(github(), repository, int(item["number"]))
-                    for item in items
-                    if item.get("id") is not None and item.get("number") is not None
-                }
+            for listed in github().pages(path, params):
+                timelines: dict[str, list[dict[str, Any]]] = {}
+                items = []
+                for item in listed:
+                    if item.get("id") is None or item.get("number") is None:
+                        items.append(item)
+                        continue
+                    try:
+                        timelines[str(item["id"])] = _timeline(github(), repository, int(item["number"]))
+                    except GitHubNotFoundError:
+                        # Deleted or transferred since the list was read: as if it had not been listed.
+                        logger.warning(
+                            "GitHub %s#%s is gone since it was listed (deleted or transferred); left out",
+                            repository,
+                            item["number"],
+                        )
+                        continue
+                    items.append(item)
                 for item in items:
                     updated = parse_timestamp(item.get("updated_at"))
                     if updated is not None and (newest is None or updated > newest):

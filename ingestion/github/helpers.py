@@ -32,6 +32,10 @@ class GitHubError(RuntimeError):
     """A failure the user can act on; its message names what to fix and never carries a credential."""
 
 
+class GitHubNotFoundError(GitHubError):
+    """GitHub answered 404 or 410: a wrong repository, or an item gone since it was listed."""
+
+
 class GitHubAuthError(GitHubError):
     """GitHub refused the token, or the token may not read the repository."""
 
@@ -99,6 +103,7 @@ class GitHubClient(RestClient):
     error: ClassVar[type[Exception]] = GitHubError
     auth_error: ClassVar[type[Exception]] = GitHubAuthError
     transient_error: ClassVar[type[Exception]] = TransientGitHubError
+    not_found_error: ClassVar[type[Exception]] = GitHubNotFoundError
 
     def __post_init__(self) -> None:
         if not self.access_token:
@@ -134,9 +139,9 @@ class GitHubClient(RestClient):
             "and that it may read the issues and pull requests of SOURCES__GITHUB__REPOSITORIES."
         )
 
-    def not_found_message(self, path: str) -> str:
+    def not_found_message(self, status: int, path: str) -> str:
         return (
-            f"GitHub answered 404 to {path}: check the repository name in SOURCES__GITHUB__REPOSITORIES "
+            f"GitHub answered {status} to {path}: check the repository name in SOURCES__GITHUB__REPOSITORIES "
             "(owner/repo) and that the token may see it."
         )
 

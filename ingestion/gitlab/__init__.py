@@ -31,6 +31,7 @@ from .helpers import (
     GitLabAuthError,
     GitLabClient,
     GitLabError,
+    GitLabNotFoundError,
     event_rows,
     format_updated_after,
     item_id,
@@ -129,17 +130,25 @@ def gitlab_source(
                 newest: datetime | None = None
                 path = settings.PROJECT_ITEMS.format(project=encoded, kind=segment)
                 for items in gitlab().pages(path, params):
-                    kept = [
-                        item for item in items if item.get("id") is not None and item.get("iid") is not None
-                    ]
-                    state_events = {
-                        item_id(kind, item): events(encoded, segment, int(item["iid"]), settings.STATE_EVENTS)
-                        for item in kept
-                    }
-                    label_events = {
-                        item_id(kind, item): events(encoded, segment, int(item["iid"]), settings.LABEL_EVENTS)
-                        for item in kept
-                    }
+                    kept, state_events, label_events = [], {}, {}
+                    for item in items:
+                        if item.get("id") is None or item.get("iid") is None:
+                            continue
+                        iid, owner = int(item["iid"]), item_id(kind, item)
+                        try:
+                            state_events[owner] = events(encoded, segment, iid, settings.STATE_EVENTS)
+                            label_events[owner] = events(encoded, segment, iid, settings.LABEL_EVENTS)
+                        except GitLabNotFoundError:
+                            # Deleted or moved since the list was read: as if it had not been listed.
+                            logger.warning(
+                                "GitLab %s %s %s is gone since it was listed (deleted or moved); left out",
+                                project,
+                                segment,
+                                iid,
+                            )
+                            state_events.pop(owner, None)
+                            continue
+                        kept.append(item)
                     for item in kept:
                         updated = parse_timestamp(item.get("updated_at"))
                         if updated is not None and (newest is None or updated > newest):

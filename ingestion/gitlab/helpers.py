@@ -31,6 +31,10 @@ class GitLabError(RuntimeError):
     """A failure the user can act on; its message names what to fix and never carries a credential."""
 
 
+class GitLabNotFoundError(GitLabError):
+    """GitLab answered 404 or 410: a wrong project, or an item gone since it was listed."""
+
+
 class GitLabAuthError(GitLabError):
     """GitLab refused the token, or the token may not read the project."""
 
@@ -85,6 +89,7 @@ class GitLabClient(RestClient):
     error: ClassVar[type[Exception]] = GitLabError
     auth_error: ClassVar[type[Exception]] = GitLabAuthError
     transient_error: ClassVar[type[Exception]] = TransientGitLabError
+    not_found_error: ClassVar[type[Exception]] = GitLabNotFoundError
 
     def __post_init__(self) -> None:
         if not self.access_token:
@@ -118,9 +123,9 @@ class GitLabClient(RestClient):
             "(read_api scope) and that it may read SOURCES__GITLAB__PROJECTS."
         )
 
-    def not_found_message(self, path: str) -> str:
+    def not_found_message(self, status: int, path: str) -> str:
         return (
-            f"GitLab answered 404 to {path}: check SOURCES__GITLAB__PROJECTS "
+            f"GitLab answered {status} to {path}: check SOURCES__GITLAB__PROJECTS "
             "(ids or group/project paths) and SOURCES__GITLAB__BASE_URL."
         )
 

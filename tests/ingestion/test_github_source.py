@@ -248,6 +248,30 @@ def test_an_item_updated_while_the_list_is_paged_costs_no_other_item(tmp_path: P
     ).fetchone()[0] == datetime(2026, 1, 9, 10, 0)
 
 
+def test_an_item_deleted_after_it_was_listed_is_left_out_and_the_run_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """GitHub answers 410 for a deleted issue's timeline (404 for one transferred): the run must not fail on
+    it, nor blame the repository setting."""
+    items = [
+        github_item(number, number, "2026-01-01T09:00:00Z", f"2026-01-0{number}T10:00:00Z")
+        for number in range(1, 4)
+    ]
+    with GitHubMock().add("acme/app", GitHubRepository(items, {})) as mock:
+        mock.fail_next(
+            "/repos/acme/app/issues/2/timeline", [(410, {}, {"message": "This issue was deleted"})]
+        )
+        connection = run(mock, tmp_path, repositories="acme/app")
+    landed = connection.execute("select list(number order by number) from raw_github.items").fetchone()[0]
+    assert landed == [1, 3]
+    assert "acme/app#2 is gone since it was listed" in caplog.text
+
+
+def test_a_repository_that_does_not_exist_still_names_the_setting(tmp_path: Path) -> None:
+    with GitHubMock() as mock, pytest.raises(Exception, match="SOURCES__GITHUB__REPOSITORIES"):
+        run(mock, tmp_path, repositories="acme/missing")
+
+
 def test_each_run_replaces_the_repository_scope_and_keeps_the_items_of_repositories_dropped_from_it(
     tmp_path: Path,
 ) -> None:

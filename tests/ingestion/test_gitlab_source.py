@@ -112,6 +112,20 @@ def test_an_issue_moved_to_another_project_lands_with_where_it_went(tmp_path: Pa
     assert moved == [("closed", 54114370)]
 
 
+def test_an_item_deleted_after_it_was_listed_is_left_out_and_the_run_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    events = f"/api/v4/projects/{PATH}/issues/1/resource_state_events"
+    with GitLabMock().add(snowflake_spend_project()) as mock:
+        mock.fail_next(events, [(404, {}, {"message": "404 Issue Not Found"})])
+        connection = run(mock, tmp_path)
+    issues = connection.execute(
+        "select count(*), count(*) filter (where iid = 1) from raw_gitlab.items where kind = 'issue'"
+    ).fetchone()
+    assert issues == (15, 0)
+    assert f"GitLab {PATH} issues 1 is gone since it was listed" in caplog.text
+
+
 def test_scoped_labels_and_state_events_land_as_event_rows(tmp_path: Path) -> None:
     with GitLabMock().add(snowflake_spend_project()) as mock:
         connection = run(mock, tmp_path)
