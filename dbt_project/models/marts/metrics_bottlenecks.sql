@@ -187,10 +187,10 @@ final as (
         flow_state,
         cast(items_now as bigint) as items_now,
         cast(max_daily_items as bigint) as max_daily_items,
-        round(cast(total_hours as {{ metrics_type_double() }}), 6) as total_hours,
-        round(cast(median_hours as {{ metrics_type_double() }}), 6) as median_hours,
-        round(cast(waiting_hours as {{ metrics_type_double() }}), 6) as waiting_hours,
-        round(cast(wait_share as {{ metrics_type_double() }}), 6) as wait_share,
+        {{ metrics_round6('total_hours') }} as total_hours,
+        {{ metrics_round6('median_hours') }} as median_hours,
+        {{ metrics_round6('waiting_hours') }} as waiting_hours,
+        {{ metrics_round6('wait_share') }} as wait_share,
         coalesce(share_rank = 1 and flow_state = 'waiting' and wait_share > 0, false) as is_bottleneck
     from ranked
 

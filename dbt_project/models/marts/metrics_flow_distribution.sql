@@ -69,7 +69,7 @@ final as (
         period_start,
         flow_item_type,
         cast(completed as bigint) as completed,
-        round(cast(coalesce(flow_load, 0) as {{ metrics_type_double() }}), 6) as flow_load,
+        {{ metrics_round6('coalesce(flow_load, 0)') }} as flow_load,
         cast(completed as {{ metrics_type_double() }})
         / nullif(sum(completed) over period_types, 0) as velocity_share,
         cast(

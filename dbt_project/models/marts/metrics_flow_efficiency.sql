@@ -61,15 +61,11 @@ final as (
         int_metrics_periods.period_grain,
         int_metrics_periods.period_start,
         cast(coalesce(period_efficiency.items, 0) as bigint) as items,
-        round(cast(period_efficiency.active_time_days as {{ metrics_type_double() }}), 6) as active_time_days,
-        round(cast(period_efficiency.flow_time_days as {{ metrics_type_double() }}), 6) as flow_time_days,
-        round(
-            cast(
-                period_efficiency.active_time_days / nullif(period_efficiency.flow_time_days, 0)
-                as {{ metrics_type_double() }}
-            ),
-            6
-        ) as flow_efficiency,
+        {{ metrics_round6('period_efficiency.active_time_days') }} as active_time_days,
+        {{ metrics_round6('period_efficiency.flow_time_days') }} as flow_time_days,
+        {{ metrics_round6(
+            'period_efficiency.active_time_days / nullif(period_efficiency.flow_time_days, 0)'
+        ) }} as flow_efficiency,
         period_efficiency.median_item_efficiency
     from int_metrics_periods
     cross join flow_item_types

@@ -100,7 +100,7 @@ final as (
         cast(coalesce(velocity_in_window.flow_velocity, 0) as bigint) as flow_velocity,
         flow_time_in_window.median_flow_time_days,
         flow_time_in_window.p85_flow_time_days,
-        round(cast(flow_time_in_window.flow_efficiency as {{ metrics_type_double() }}), 6) as flow_efficiency,
+        {{ metrics_round6('flow_time_in_window.flow_efficiency') }} as flow_efficiency,
         load_in_window.avg_flow_load,
         cast(velocity_in_window.feature_completed as {{ metrics_type_double() }})
         / nullif(velocity_in_window.completed, 0) as feature_share,

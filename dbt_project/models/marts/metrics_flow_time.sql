@@ -70,18 +70,18 @@ final as (
         int_metrics_periods.period_grain,
         int_metrics_periods.period_start,
         cast(coalesce(period_statistics.items, 0) as bigint) as items,
-        round(cast(period_statistics.mean_days as {{ metrics_type_double() }}), 6) as mean_days,
+        {{ metrics_round6('period_statistics.mean_days') }} as mean_days,
         {{ metrics_list_element('period_statistics.percentiles_days', 1) }} as median_days,
         {{ metrics_list_element('period_statistics.percentiles_days', 2) }} as p85_days,
         {{ metrics_list_element('period_statistics.percentiles_days', 3) }} as p95_days,
-        round(cast(period_statistics.min_days as {{ metrics_type_double() }}), 6) as min_days,
-        round(cast(period_statistics.max_days as {{ metrics_type_double() }}), 6) as max_days,
-        round(cast(period_statistics.mean_business_days as {{ metrics_type_double() }}), 6) as mean_business_days,
+        {{ metrics_round6('period_statistics.min_days') }} as min_days,
+        {{ metrics_round6('period_statistics.max_days') }} as max_days,
+        {{ metrics_round6('period_statistics.mean_business_days') }} as mean_business_days,
         {{ metrics_list_element('period_statistics.percentiles_business_days', 1) }} as median_business_days,
         {{ metrics_list_element('period_statistics.percentiles_business_days', 2) }} as p85_business_days,
         {{ metrics_list_element('period_statistics.percentiles_business_days', 3) }} as p95_business_days,
-        round(cast(period_statistics.min_business_days as {{ metrics_type_double() }}), 6) as min_business_days,
-        round(cast(period_statistics.max_business_days as {{ metrics_type_double() }}), 6) as max_business_days
+        {{ metrics_round6('period_statistics.min_business_days') }} as min_business_days,
+        {{ metrics_round6('period_statistics.max_business_days') }} as max_business_days
     from int_metrics_periods
     cross join flow_item_types
     left join period_statistics

@@ -120,15 +120,12 @@ final as (
         window_start,
         window_end,
         cast(window_days as bigint) as window_days,
-        round(cast(avg_flow_load as {{ metrics_type_double() }}), 6) as avg_flow_load,
-        round(cast(velocity_per_day as {{ metrics_type_double() }}), 6) as velocity_per_day,
+        {{ metrics_round6('avg_flow_load') }} as avg_flow_load,
+        {{ metrics_round6('velocity_per_day') }} as velocity_per_day,
         cast(completed_items as bigint) as completed_items,
-        round(cast(mean_flow_time_days as {{ metrics_type_double() }}), 6) as mean_flow_time_days,
-        round(cast(velocity_per_day * mean_flow_time_days as {{ metrics_type_double() }}), 6) as predicted_flow_load,
-        round(
-            cast(avg_flow_load / nullif(velocity_per_day * mean_flow_time_days, 0) as {{ metrics_type_double() }}),
-            6
-        ) as ratio
+        {{ metrics_round6('mean_flow_time_days') }} as mean_flow_time_days,
+        {{ metrics_round6('velocity_per_day * mean_flow_time_days') }} as predicted_flow_load,
+        {{ metrics_round6('avg_flow_load / nullif(velocity_per_day * mean_flow_time_days, 0)') }} as ratio
     from predictions
 
 )
