@@ -29,7 +29,7 @@
     {{ return(adapter.dispatch('metrics_percentiles')(expression, fractions)) }}
 {%- endmacro %}
 
-{% macro default__metrics_percentiles(expression, fractions) -%}
+{% macro postgres__metrics_percentiles(expression, fractions) -%}
     percentile_cont(cast(array[{{ fractions | join(', ') }}] as {{ metrics_type_double() }}[]))
     within group (order by {{ expression }})
 {%- endmacro %}
@@ -41,4 +41,13 @@
 {#- The element at `position` (1-based) of a list or array expression. -#}
 {% macro metrics_list_element(list_expression, position) -%}
     ({{ list_expression }})[{{ position }}]
+{%- endmacro %}
+
+{#- Written for DuckDB and Postgres only: another engine gets this error, naming what to add, rather
+    than SQL it cannot run. -#}
+{% macro default__metrics_percentiles(expression, fractions) -%}
+    {{ exceptions.raise_compiler_error(
+        'metrics_percentiles has no variant for ' ~ target.type ~ ': add a macro ' ~ target.type ~ '__metrics_percentiles'
+        ~ ' in dbt_project/macros/metrics_percentile.sql'
+    ) }}
 {%- endmacro %}

@@ -10,10 +10,19 @@
     {{ return(adapter.dispatch('says_any_word')(normalized, pattern)) }}
 {%- endmacro %}
 
-{% macro default__says_any_word(normalized_expression, pattern) -%}
+{% macro postgres__says_any_word(normalized_expression, pattern) -%}
     coalesce(({{ normalized_expression }}) ~ '{{ pattern }}', false)
 {%- endmacro %}
 
 {% macro duckdb__says_any_word(normalized_expression, pattern) -%}
     coalesce(regexp_matches({{ normalized_expression }}, '{{ pattern }}'), false)
+{%- endmacro %}
+
+{#- Written for DuckDB and Postgres only: another engine gets this error, naming what to add, rather
+    than SQL it cannot run. -#}
+{% macro default__says_any_word(normalized_expression, pattern) -%}
+    {{ exceptions.raise_compiler_error(
+        'says_any_word has no variant for ' ~ target.type ~ ': add a macro ' ~ target.type ~ '__says_any_word'
+        ~ ' in dbt_project/macros/says_any_word.sql'
+    ) }}
 {%- endmacro %}

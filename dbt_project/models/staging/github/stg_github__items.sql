@@ -58,7 +58,7 @@ items_ranked as (
         *,
         row_number() over (
             partition by id
-            order by updated_at desc, _dlt_load_id desc
+            order by updated_at desc nulls last, _dlt_load_id desc
         ) as load_rank
     from items
 

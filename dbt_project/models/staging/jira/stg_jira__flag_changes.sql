@@ -73,7 +73,7 @@ issues_ranked as (
         labels,
         row_number() over (
             partition by id
-            order by updated desc, _dlt_load_id desc
+            order by updated desc nulls last, _dlt_load_id desc
         ) as load_rank
     from issues
     where id in (select signal_items.issue_id from signal_items)

@@ -26,7 +26,7 @@ issues_ranked as (
         *,
         row_number() over (
             partition by id
-            order by updated desc, _dlt_load_id desc
+            order by updated desc nulls last, _dlt_load_id desc
         ) as load_rank
     from issues
     where id in (select issues_in_scope.issue_id from issues_in_scope)
