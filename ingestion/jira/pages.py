@@ -265,9 +265,9 @@ def _datacenter_pages(
     An offset counts positions in the results as they are when the page is asked for: an issue read earlier
     and then deleted or moved out of scope shifts every later issue back a place, and the first issue of the
     next page would never be read. So each page starts a few issues before the previous one ended and keeps
-    only the issues after the last one it had already read; when it finds none of them (more issues left than
-    it looked back), it looks further back, up to the start. An issue that comes back is read twice, which
-    the merge absorbs.
+    only the issues after the last of those it had already read; when it finds none of them there (more
+    issues left than it looked back, or the page came back empty), it looks further back, up to the start.
+    An issue that comes back is read twice, which the merge absorbs. A page of one issue cannot look back.
     """
     look_back = min(settings.DATACENTER_PAGE_OVERLAP, page_size // 2)
     start, overlap, previous_ids = 0, 0, set[str]()
@@ -280,8 +280,11 @@ def _datacenter_pages(
         issues = page.get("issues") or []
         ids = [str(issue.get("id")) if isinstance(issue, dict) else "" for issue in issues]
         fresh = issues
-        if previous_ids and issues:
-            read = [position for position, issue_id in enumerate(ids) if issue_id in previous_ids]
+        if previous_ids and look_back:
+            # Only the issues asked for again anchor the page: an issue read before can also come back later
+            # in it (moved to another project in scope: the same id under a later key).
+            again = ids[: start - asked]
+            read = [position for position, issue_id in enumerate(again) if issue_id in previous_ids]
             if read:
                 fresh = issues[read[-1] + 1 :]
             elif asked > 0:
