@@ -13,6 +13,7 @@ import socket
 from pathlib import Path
 
 from dagster import (
+    DagsterEventType,
     DagsterRunStatus,
     DefaultSensorStatus,
     RunsFilter,
@@ -21,10 +22,13 @@ from dagster import (
     sensor,
 )
 
+from .failures import published_before_failing
 from .schedules import WRITES_WAREHOUSE_TAG
 
-# `host:pid:start` of the process a run writes the warehouse from; `start` is the process's start time in
-# clock ticks since boot (Linux `/proc/<pid>/stat`), so a pid reused by a later process is not the run's.
+# `run_id|host:pid:start` of the process a run writes the warehouse from; `start` is the process's start time
+# in clock ticks since boot (Linux `/proc/<pid>/stat`), so a pid reused by a later process is not the run's.
+# The run id, because a retry (or a re-execution) inherits its parent's tags: until the retry records its own
+# process, the parent's dead one must not make it look dead.
 WORKER_TAG = "vsm/worker"
 
 
@@ -37,13 +41,13 @@ def _start_ticks(pid: int) -> str:
     return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after the parenthesised command name
 
 
-def this_worker() -> str:
+def this_worker(run_id: str) -> str:
     pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid)}"
+    return f"{run_id}|{socket.gethostname()}:{pid}:{_start_ticks(pid)}"
 
 
 def worker_is_gone(worker: str) -> bool:
-    """Whether the process a run recorded has ended. Only a process of this host can be judged."""
+    """Whether the process a run recorded (`host:pid:start`) has ended. Only this host's can be judged."""
     host, _, rest = worker.partition(":")
     pid_text, _, start = rest.partition(":")
     if host != socket.gethostname() or not pid_text.isdigit():
@@ -65,15 +69,20 @@ def fail_runs_of_gone_workers(instance) -> list[str]:
         filters=RunsFilter(statuses=[DagsterRunStatus.STARTED], tags=WRITES_WAREHOUSE_TAG)
     )
     for run in runs:
-        worker = run.tags.get(WORKER_TAG)
-        if worker and worker_is_gone(worker):
-            instance.report_run_failed(
-                run,
-                message=f"The process of this run ({worker}) ended without finishing it (killed, out of "
-                "memory or the machine restarted). Nothing it built was published; the next refresh starts "
-                "from the published warehouse.",
-            )
-            failed.append(run.run_id)
+        recorded_by, _, worker = run.tags.get(WORKER_TAG, "").partition("|")
+        if recorded_by != run.run_id or not worker_is_gone(worker):
+            continue  # a live process, another host's, or a retry that has not recorded its own yet
+        materialized = instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+        if published_before_failing(entry.dagster_event for entry in materialized):
+            left = "It had published the warehouse; the steps after that did not finish."
+        else:
+            left = "Nothing it built was published; the next refresh starts from the published warehouse."
+        instance.report_run_failed(
+            run,
+            message=f"The process of this run ({worker}) ended without finishing it (killed, out of memory "
+            f"or the machine restarted). {left}",
+        )
+        failed.append(run.run_id)
     return failed
 
 

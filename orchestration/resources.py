@@ -73,7 +73,7 @@ class WarehouseResource(ConfigurableResource):
     def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseResource]:
         published = self.published_path()
         if context.dagster_run is not None:  # so a run whose process is killed can be told from a live one
-            context.instance.add_run_tags(context.run_id, {WORKER_TAG: this_worker()})
+            context.instance.add_run_tags(context.run_id, {WORKER_TAG: this_worker(context.run_id)})
         with warehouse.exclusive_lock(published):
             warehouse.discard(published)  # leftovers of crashed runs
             self._run_id = context.run_id
