@@ -12,11 +12,6 @@
     unnest(cast(json({{ json_text_expression }}) as varchar[]))
 {%- endmacro %}
 
-{#- Written for DuckDB and Postgres only: another engine gets this error, naming what to add, rather
-    than SQL it cannot run. -#}
 {% macro default__json_string_array_elements(json_text_expression) -%}
-    {{ exceptions.raise_compiler_error(
-        'json_string_array_elements has no variant for ' ~ target.type ~ ': add a macro ' ~ target.type ~ '__json_string_array_elements'
-        ~ ' in dbt_project/macros/json_string_array_elements.sql'
-    ) }}
+    {{ raise_missing_variant('json_string_array_elements', 'json_string_array_elements.sql') }}
 {%- endmacro %}

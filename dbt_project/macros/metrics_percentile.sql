@@ -43,11 +43,6 @@
     ({{ list_expression }})[{{ position }}]
 {%- endmacro %}
 
-{#- Written for DuckDB and Postgres only: another engine gets this error, naming what to add, rather
-    than SQL it cannot run. -#}
 {% macro default__metrics_percentiles(expression, fractions) -%}
-    {{ exceptions.raise_compiler_error(
-        'metrics_percentiles has no variant for ' ~ target.type ~ ': add a macro ' ~ target.type ~ '__metrics_percentiles'
-        ~ ' in dbt_project/macros/metrics_percentile.sql'
-    ) }}
+    {{ raise_missing_variant('metrics_percentiles', 'metrics_percentile.sql') }}
 {%- endmacro %}

@@ -21,11 +21,6 @@
     )) as date)
 {%- endmacro %}
 
-{#- Written for DuckDB and Postgres only: another engine gets this error, naming what to add, rather
-    than SQL it cannot run. -#}
 {% macro default__periods_generate_days(first_date, last_date) -%}
-    {{ exceptions.raise_compiler_error(
-        'periods_generate_days has no variant for ' ~ target.type ~ ': add a macro ' ~ target.type ~ '__periods_generate_days'
-        ~ ' in dbt_project/macros/periods_generate_days.sql'
-    ) }}
+    {{ raise_missing_variant('periods_generate_days', 'periods_generate_days.sql') }}
 {%- endmacro %}

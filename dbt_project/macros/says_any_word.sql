@@ -18,11 +18,6 @@
     coalesce(regexp_matches({{ normalized_expression }}, '{{ pattern }}'), false)
 {%- endmacro %}
 
-{#- Written for DuckDB and Postgres only: another engine gets this error, naming what to add, rather
-    than SQL it cannot run. -#}
 {% macro default__says_any_word(normalized_expression, pattern) -%}
-    {{ exceptions.raise_compiler_error(
-        'says_any_word has no variant for ' ~ target.type ~ ': add a macro ' ~ target.type ~ '__says_any_word'
-        ~ ' in dbt_project/macros/says_any_word.sql'
-    ) }}
+    {{ raise_missing_variant('says_any_word', 'says_any_word.sql') }}
 {%- endmacro %}
