@@ -419,7 +419,9 @@ def issue_row(
     }
 
 
-def changelog_rows(issue_id: str, histories: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def changelog_rows(
+    issue_id: str, histories: Iterable[dict[str, Any]], flagged_field_id: str | None = None
+) -> Iterator[dict[str, Any]]:
     """The kept items of an issue's histories, one row each, in whatever order the API gave them.
 
     A history records one change per field; should one ever list a field twice, its first item is the
@@ -428,7 +430,7 @@ def changelog_rows(issue_id: str, histories: Iterable[dict[str, Any]]) -> Iterat
     for history_id, history in _kept_histories(issue_id, histories):
         author = history.get("author") or {}
         created = parse_jira_timestamp(history.get("created"))
-        for index, item, field_name in _kept_items(issue_id, history):
+        for index, item, field_name in _kept_items(issue_id, history, flagged_field_id):
             yield {
                 "issue_id": issue_id,
                 "history_id": history_id,
@@ -469,16 +471,27 @@ def _kept_histories(
         yield history_id, history
 
 
-def _kept_items(issue_id: str, history: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any], str]]:
+def _kept_items(
+    issue_id: str, history: dict[str, Any], flagged_field_id: str | None = None
+) -> Iterator[tuple[int, dict[str, Any], str]]:
     """(index, item, field) of the history's items the flow model reads: the first item of each field.
 
-    Jira writes one item per field and history. A second one would make two rows claim the same change, so
-    it is skipped with a warning: staging then needs no ranking window over millions of changelog rows.
+    Items are matched by name, and by identity where the item says it: a custom field named like a system
+    one ("status") is not the status, and of several fields named Flagged only the one the issues' flag is
+    read from counts (`flagged_field_id`). Jira writes one item per field and history. A second one would make
+    two rows claim the same change, so it is skipped with a warning: staging then needs no ranking window over
+    millions of changelog rows.
     """
     seen: set[str] = set()
     for index, item in enumerate(history.get("items") or []):
         field_name = item.get("field")
         if not isinstance(field_name, str) or field_name.lower() not in settings.CHANGELOG_FIELDS:
+            continue
+        if field_name.lower() == "flagged":
+            field_id = item.get("fieldId")
+            if flagged_field_id and field_id and field_id != flagged_field_id:
+                continue
+        elif item.get("fieldtype") == "custom":
             continue
         if field_name in seen:
             logger.warning(
@@ -581,7 +594,7 @@ def field_values_table(issues: list[dict[str, Any]], override_fields: Sequence[t
     )
 
 
-def changelog_table(issues: list[dict[str, Any]]) -> pa.Table:
+def changelog_table(issues: list[dict[str, Any]], flagged_field_id: str | None = None) -> pa.Table:
     """The `raw_jira.changelog_items` rows of `issues`: `changelog_rows` of each, built straight into columns.
 
     Same rows, values and order as `to_table(changelog_rows(...))`, without a dict per row; timestamps are
@@ -606,7 +619,7 @@ def changelog_table(issues: list[dict[str, Any]]) -> pa.Table:
             account = _get(author, "accountId") or _get(author, "name")
             author_name = _get(author, "displayName")
             moment = history.get("created")
-            for index, item, field_name in _kept_items(issue_id, history):
+            for index, item, field_name in _kept_items(issue_id, history, flagged_field_id):
                 issue_ids.append(issue_id)
                 history_ids.append(history_id)
                 item_indexes.append(index)

@@ -518,7 +518,7 @@ class _Batcher:
         batch, plan = self._issues, self._plan
         flat = FlatBatch(
             issues=issues_table(batch, plan.instance_url, plan.flagged_field_id, plan.epic_link_field_id),
-            changelog=changelog_table(batch),
+            changelog=changelog_table(batch, plan.flagged_field_id),
             field_values=field_values_table(batch, plan.override_fields),
             issue_ids=[str(issue["id"]) for issue in batch],
             newest_updated=self._newest,

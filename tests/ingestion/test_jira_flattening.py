@@ -120,3 +120,38 @@ def test_a_data_center_story_takes_its_epic_from_the_epic_link_field_when_it_has
         {"key": "PAY-7", "parent_key": "PAY-1"},
         {"key": "PAY-8", "parent_key": "PAY-7"},
     ]
+
+
+def _one_history(*items: dict[str, Any]) -> dict[str, Any]:
+    history = {"id": 9, "created": "2025-03-04T10:15:30.123+0000", "items": list(items)}
+    return {"id": 3, "changelog": {"histories": [history]}}
+
+
+def test_a_custom_field_named_like_a_system_field_is_not_it(caplog: pytest.LogCaptureFixture) -> None:
+    """An app's custom field called "status" is not the workflow status, whichever comes first."""
+    custom = {"field": "status", "fieldtype": "custom", "fieldId": "customfield_30000", "toString": "Green"}
+    system = {"field": "status", "fieldtype": "jira", "fieldId": "status", "toString": "Done"}
+    with caplog.at_level(logging.WARNING, logger="ingestion"):
+        table = changelog_table([_one_history(custom, system)])
+    assert table.select(["field_id", "to_string"]).to_pylist() == [
+        {"field_id": "status", "to_string": "Done"}
+    ]
+    assert "twice" not in caplog.text
+
+
+def test_of_several_flagged_fields_only_the_one_the_flag_is_read_from_counts() -> None:
+    """The issues' flag comes from the Flagged field `connect` resolved; another field of that name (an app's)
+    must not set or clear it in the history. Without a field id (older Data Center), the name decides."""
+    other = {"field": "Flagged", "fieldtype": "custom", "fieldId": "customfield_20000", "toString": "Yes"}
+    real = {"field": "Flagged", "fieldtype": "custom", "fieldId": "customfield_10021", "toString": None}
+    table = changelog_table([_one_history(other, real)], "customfield_10021")
+    assert table.select(["field_id", "to_string"]).to_pylist() == [
+        {"field_id": "customfield_10021", "to_string": None}
+    ]
+    unnamed = {"field": "Flagged", "fieldtype": "custom", "toString": "Impediment"}
+    table = changelog_table([_one_history(unnamed)], "customfield_10021")
+    assert table.column("to_string").to_pylist() == ["Impediment"]
+    rows = list(changelog_rows("3", histories_of(_one_history(other, real)), "customfield_10021"))
+    assert changelog_table([_one_history(other, real)], "customfield_10021").equals(
+        to_table(rows, CHANGELOG_SCHEMA)
+    )
