@@ -13,6 +13,7 @@ from dagster_dlt import DagsterDltResource, dlt_assets
 from ingestion.jira import jira_source
 
 from . import paths
+from .failures import PUBLISHED_ASSET_PATH
 from .progress import ProgressLog
 from .resources import TrackerResource, WarehouseResource
 from .retries import not_retried_on_configuration_errors
@@ -92,7 +93,7 @@ def _environment(variables: dict[str, str]) -> Iterator[None]:
 
 
 @asset(
-    key=AssetKey(["warehouse", "published"]),
+    key=AssetKey(list(PUBLISHED_ASSET_PATH)),
     deps=[*jira_raw_tables.keys, *vsm_dbt_models.keys],
     group_name="publication",
     owners=OWNERS,

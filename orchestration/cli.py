@@ -148,15 +148,9 @@ def refresh(as_of: str | None, full: bool, warehouse: str | None) -> int:
             tags={"vsm/writes-warehouse": "true", "vsm/trigger": "cli"},
         )
     if not result.success:
-        from .failures import published_before_failing
+        from .failures import outcome
 
-        published = published_before_failing(result.all_events)
-        what = (
-            "refresh failed after it published (BI tools read the new warehouse)"
-            if published
-            else "refresh failed"
-        )
-        raise CliError(f"{what}:\n{_failure_summary(result)}")
+        raise CliError(f"{outcome(result.all_events)}\n{_failure_summary(result)}")
     print(f"Refreshed in {time.perf_counter() - started:.1f} s. Warehouse: {path}")
     report_path = path.parent / "flow-report.html"
     if report_path.exists():

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+# The asset that replaces the file BI tools read: a failure after it leaves them on the new warehouse.
+PUBLISHED_ASSET_PATH = ("warehouse", "published")
+
 # Errors raised by the project's own code: their messages name the setting or the next step
 # (`ingestion.jira.helpers.JiraError: cannot connect to ...; check SOURCES__JIRA__BASE_URL`). Dagster and dlt
 # wrap them, and they wrap the library error that caused them, so neither end of the chain is the one to show.
@@ -40,9 +43,6 @@ def failure_lines(events: Iterable[Any]) -> list[str]:
             if event.is_run_failure and getattr(event.event_specific_data, "error", None) is not None
         ]
     return lines
-
-
-PUBLISHED_ASSET_PATH = ("warehouse", "published")
 
 
 def published_before_failing(events: Iterable[Any]) -> bool:

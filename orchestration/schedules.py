@@ -26,7 +26,7 @@ from dagster import (
     run_failure_sensor,
 )
 
-from .failures import failure_lines, outcome
+from .failures import PUBLISHED_ASSET_PATH, failure_lines, outcome
 from .retries import RETRY_ALL_STEPS_TAG
 
 DEFAULT_CRON = "0 6 * * *"
@@ -34,7 +34,7 @@ DEFAULT_TIMEZONE = "UTC"
 WRITES_WAREHOUSE_TAG = {"vsm/writes-warehouse": "true"}
 # Freshness is judged on every raw table (ingestion ran) and on the published warehouse (what BI reads: a
 # refresh that ingests and then fails leaves the raw assets fresh and the published file stale).
-PUBLISHED_ASSET = ["warehouse", "published"]
+PUBLISHED_ASSET = list(PUBLISHED_ASSET_PATH)
 
 
 refresh_job = define_asset_job(
