@@ -32,10 +32,7 @@ status_changes_ordered as (
             and int_status_changes_unioned.item_id = int_work_items_typed.item_id
     window change_order as (
         partition by int_status_changes_unioned.source, int_status_changes_unioned.item_id
-        order by
-            int_status_changes_unioned.changed_at asc,
-            int_status_changes_unioned.change_sequence asc,
-            int_status_changes_unioned.change_id asc
+        order by {{ status_change_order('int_status_changes_unioned') }}
     )
 
 ),
@@ -48,15 +45,13 @@ final as (
         change_id,
         change_index,
         changed_at,
-        case when changed_at < created_at then created_at else changed_at end as effective_at,
         from_tool_state,
         to_tool_state,
         reconstructed_from_tool_state,
         coalesce(
             change_index > 1 and from_tool_state is distinct from reconstructed_from_tool_state, false
         ) as is_inconsistent_transition,
-        changed_at < created_at as is_before_creation,
-        changed_at > {{ as_of_timestamp() }} as is_after_as_of
+        changed_at < created_at as is_before_creation
     from status_changes_ordered
 
 )

@@ -1,3 +1,6 @@
+-- Each item's stays in one tool state, straight from its status changes (spec section 3). The changes'
+-- data-quality flags are int_status_changes_sequenced's; this model needs only their order, so it does not
+-- wait for that table: one window orders the creation and the changes, two more merge what the spec merges.
 with
 
 int_work_items_typed as (
@@ -6,93 +9,104 @@ int_work_items_typed as (
 
 ),
 
--- Two imports of the changes, each read once: one shared CTE is materialised by DuckDB (12M rows at 1M
--- issues) before either reader filters it.
-first_status_changes as (
+int_status_changes_unioned as (
 
-    select * from {{ ref('int_status_changes_sequenced') }}
-    where change_index = 1
+    select * from {{ ref('int_status_changes_unioned') }}
 
 ),
 
-status_changes_until_as_of as (
-
-    select * from {{ ref('int_status_changes_sequenced') }}
-    where not is_after_as_of
-
-),
-
-initial_state_points as (
-
-    select
-        int_work_items_typed.source,
-        int_work_items_typed.item_id,
-        int_work_items_typed.created_at as entered_at,
-        0 as point_index,
-        case
-            when first_changes.change_id is not null then first_changes.from_tool_state
-            else int_work_items_typed.current_tool_state
-        end as tool_state
-    from int_work_items_typed
-    left join first_status_changes as first_changes
-        on
-            int_work_items_typed.source = first_changes.source
-            and int_work_items_typed.item_id = first_changes.item_id
-
-),
-
-change_state_points as (
+-- An item's history as points: its creation (point_kind 0, in its current state for now), then each change
+-- into its `to` state. The creation sorts first, so the window below finds the creation time and the
+-- first change's `from` on neighbouring rows, with no join.
+state_points as (
 
     select
         source,
         item_id,
-        effective_at as entered_at,
-        change_index as point_index,
-        to_tool_state as tool_state
-    from status_changes_until_as_of
-
-),
-
-state_points as (
-
-    select * from initial_state_points
+        0 as point_kind,
+        created_at as changed_at,
+        cast(null as {{ dbt.type_bigint() }}) as change_sequence,
+        cast(null as {{ dbt.type_string() }}) as from_tool_state,
+        current_tool_state as tool_state
+    from int_work_items_typed
 
     union all
 
-    select * from change_state_points
+    select
+        source,
+        item_id,
+        1 as point_kind,
+        changed_at,
+        change_sequence,
+        from_tool_state,
+        to_tool_state as tool_state
+    from int_status_changes_unioned
 
 ),
 
--- At one instant the last point wins (spec 3: same-instant changes). A point is the last of its instant
--- when the next point, in (entered_at, point_index) order, enters later: a window over the item, where a
--- ranking per (item, instant) became a 12M-group aggregate that spilled 2.5 GB at 1M issues.
-state_points_with_next as (
+state_points_ordered as (
 
     select
-        *,
-        lead(entered_at) over (
-            partition by source, item_id
-            order by entered_at asc, point_index asc
-        ) as next_entered_at
+        source,
+        item_id,
+        point_kind,
+        changed_at,
+        first_value(point_kind) over item_points as first_point_kind,
+        first_value(changed_at) over item_points as created_at,
+        -- The state before the first change is that change's `from` (even when the change comes after
+        -- as-of); an item with no change stays in its current state.
+        case
+            when point_kind = 0 and lead(point_kind) over item_points = 1
+                then lead(from_tool_state) over item_points
+            else tool_state
+        end as tool_state,
+        lead(changed_at) over item_points as next_changed_at
     from state_points
+    window item_points as (
+        partition by source, item_id
+        order by point_kind asc, {{ status_change_order() }}
+    )
 
 ),
 
-state_points_with_previous as (
+-- A change before the item's creation takes effect at creation. Clamping keeps the order above: the
+-- creation is first and the changes' times only rise. Changes after as-of have not happened yet; they
+-- come last in the order, so the points kept are a prefix of it. Changes of an item that is not a work
+-- item (created after as-of, or without its issue row) have no creation point and are left out.
+state_points_effective as (
+
+    select
+        source,
+        item_id,
+        tool_state,
+        case when changed_at < created_at then created_at else changed_at end as entered_at,
+        case when next_changed_at < created_at then created_at else next_changed_at end as next_entered_at,
+        next_changed_at > {{ as_of_timestamp() }} as is_next_after_as_of
+    from state_points_ordered
+    where
+        first_point_kind = 0
+        and (point_kind = 0 or changed_at <= {{ as_of_timestamp() }})
+
+),
+
+-- At one instant the last point wins (spec 3: same-instant changes): a point is the last of its instant
+-- when no point follows it before as-of, or the next one enters later.
+instant_points as (
 
     select
         source,
         item_id,
         entered_at,
         tool_state,
-        lag(tool_state) over item_points as previous_tool_state,
-        row_number() over item_points as point_rank
-    from state_points_with_next
-    where next_entered_at is null or next_entered_at > entered_at
-    window item_points as (partition by source, item_id order by entered_at asc)
+        lag(tool_state) over item_instants as previous_tool_state,
+        row_number() over item_instants as instant_rank
+    from state_points_effective
+    where next_entered_at is null or is_next_after_as_of or next_entered_at > entered_at
+    window item_instants as (partition by source, item_id order by entered_at asc)
 
 ),
 
+-- Consecutive points in the same tool state are one stay.
 stay_starts as (
 
     select
@@ -100,8 +114,8 @@ stay_starts as (
         item_id,
         entered_at,
         tool_state
-    from state_points_with_previous
-    where point_rank = 1 or tool_state is distinct from previous_tool_state
+    from instant_points
+    where instant_rank = 1 or tool_state is distinct from previous_tool_state
 
 ),
 
