@@ -33,13 +33,19 @@ velocity_in_window as (
 
     select
         metrics_flow_velocity.value_stream,
-        sum(metrics_flow_velocity.completed) filter (where metrics_flow_velocity.flow_item_type = 'all') as completed,
-        sum(metrics_flow_velocity.flow_velocity) filter (
-            where metrics_flow_velocity.flow_item_type = 'all'
+        -- `case` rather than `filter (where ...)`, which BigQuery lacks: the same sums (null without a row).
+        sum(
+            case when metrics_flow_velocity.flow_item_type = 'all' then metrics_flow_velocity.completed end
+        ) as completed,
+        sum(
+            case when metrics_flow_velocity.flow_item_type = 'all' then metrics_flow_velocity.flow_velocity end
         ) as flow_velocity,
         {% for flow_item_type in metrics_flow_item_types() -%}
-            sum(metrics_flow_velocity.completed) filter (
-                where metrics_flow_velocity.flow_item_type = '{{ flow_item_type }}'
+            sum(
+                case
+                    when metrics_flow_velocity.flow_item_type = '{{ flow_item_type }}'
+                        then metrics_flow_velocity.completed
+                end
             ) as {{ flow_item_type }}_completed,
         {% endfor -%}
         min(summary_window.window_start) as window_start,
