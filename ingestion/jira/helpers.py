@@ -478,19 +478,21 @@ def _kept_items(
 
     Items are matched by name, and by identity where the item says it: a custom field named like a system
     one ("status") is not the status, and of several fields named Flagged only the one the issues' flag is
-    read from counts (`flagged_field_id`). Jira writes one item per field and history. A second one would make
+    read from counts (`flagged_field_id`), under whatever name the site gave it (it lands as `Flagged`).
+    Jira writes one item per field and history. A second one would make
     two rows claim the same change, so it is skipped with a warning: staging then needs no ranking window over
     millions of changelog rows.
     """
     seen: set[str] = set()
     for index, item in enumerate(history.get("items") or []):
-        field_name = item.get("field")
-        if not isinstance(field_name, str) or field_name.lower() not in settings.CHANGELOG_FIELDS:
+        field_name, field_id = item.get("field"), item.get("fieldId")
+        if flagged_field_id and field_id == flagged_field_id:
+            field_name = settings.FLAGGED_FIELD_NAME
+        elif not isinstance(field_name, str) or field_name.lower() not in settings.CHANGELOG_FIELDS:
             continue
-        if field_name.lower() == "flagged":
-            field_id = item.get("fieldId")
-            if flagged_field_id and field_id and field_id != flagged_field_id:
-                continue
+        elif field_name.lower() == "flagged":
+            if flagged_field_id and field_id:
+                continue  # another field of that name (an app's)
         elif item.get("fieldtype") == "custom":
             continue
         if field_name in seen:

@@ -118,9 +118,7 @@ def connect(config: JiraSettings) -> _Instance:
     api = "3" if is_cloud else "2"
     myself = client.get(settings.MYSELF.format(api=api))
     fields = client.get(settings.FIELDS.format(api=api))
-    flagged = next(
-        (f.get("id") for f in fields if f.get("name") == settings.FLAGGED_FIELD_NAME and f.get("id")), None
-    )
+    flagged = flagged_field_id(fields)
     overrides = resolve_override_fields(config.override_fields, fields)
     epic_link = next((f.get("id") for f in fields if _is_epic_link(f) and f.get("id")), None)
     time_zone = myself.get("timeZone")
@@ -132,6 +130,22 @@ def connect(config: JiraSettings) -> _Instance:
             time_zone,
         )
     return _Instance(client, api, is_cloud, time_zone, flagged, overrides, epic_link)
+
+
+def flagged_field_id(fields: Any) -> str | None:
+    """The id of Jira Software's Flagged field in the field catalog, if the site has one.
+
+    Cloud names each field in the API user's language and gives custom fields their `untranslatedName`
+    too, so the field is found by that first, whatever the user's language; Data Center gives only the
+    name.
+    """
+    for key in ("untranslatedName", "name"):
+        found = next(
+            (f["id"] for f in fields if f.get(key) == settings.FLAGGED_FIELD_NAME and f.get("id")), None
+        )
+        if found is not None:
+            return str(found)
+    return None
 
 
 def _is_epic_link(field: Any) -> bool:

@@ -155,3 +155,21 @@ def test_of_several_flagged_fields_only_the_one_the_flag_is_read_from_counts() -
     assert changelog_table([_one_history(other, real)], "customfield_10021").equals(
         to_table(rows, CHANGELOG_SCHEMA)
     )
+
+
+def test_the_flagged_field_counts_under_the_name_the_site_gave_it() -> None:
+    """A site that renamed or translated its Flagged field: the items of the field `connect` resolved (by id)
+    land as `Flagged`, which staging reads; a field named Flagged with another id still does not count."""
+    renamed = {
+        "field": "Markiert",
+        "fieldtype": "custom",
+        "fieldId": "customfield_10021",
+        "toString": "Hindernis",
+    }
+    other = {"field": "Flagged", "fieldtype": "custom", "fieldId": "customfield_20000", "toString": None}
+    table = changelog_table([_one_history(other, renamed)], "customfield_10021")
+    assert table.select(["field", "field_id", "to_string"]).to_pylist() == [
+        {"field": "Flagged", "field_id": "customfield_10021", "to_string": "Hindernis"}
+    ]
+    rows = list(changelog_rows("3", histories_of(_one_history(other, renamed)), "customfield_10021"))
+    assert table.equals(to_table(rows, CHANGELOG_SCHEMA))

@@ -281,6 +281,35 @@ def test_issue_types_land_with_their_untranslated_name_where_jira_gives_one(tmp_
     assert rows == [("1", "Fehler", "Bug"), ("2", "Aufgabe", None)]
 
 
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        # Cloud, a German-speaking API user: the Flagged field by its untranslated name, not a field whose
+        # display name happens to be "Flagged"
+        (
+            [
+                {"id": "customfield_10050", "name": "Flagged", "untranslatedName": "Review flag"},
+                {"id": "customfield_10021", "name": "Markiert", "untranslatedName": "Flagged"},
+            ],
+            "customfield_10021",
+        ),
+        # Data Center gives no untranslated names
+        (
+            [{"id": "summary", "name": "Summary"}, {"id": "customfield_10100", "name": "Flagged"}],
+            "customfield_10100",
+        ),
+        ([{"id": "summary", "name": "Summary"}], None),
+    ],
+)
+def test_the_flagged_field_is_found_by_its_untranslated_name_then_its_name(
+    fields: list[dict], expected: str | None
+) -> None:
+    with cloud(JiraMock()) as mock:
+        mock.json("GET", "/rest/api/3/field", fields)
+        instance = connect(JiraSettings(base_url=mock.url, email="ann@example.com", api_token=TOKEN))
+    assert instance.flagged_field_id == expected
+
+
 def test_every_status_and_flag_change_lands_with_its_history_id_and_author(tmp_path: Path) -> None:
     flagged = {
         "field": "Flagged",
