@@ -41,6 +41,8 @@ LISTING_PROGRESS_SECONDS = 5.0
 SCOPE_COUNT_STATE = "issues_in_scope"
 # Source state key: the ids of the fields SOURCES__JIRA__OVERRIDE_FIELDS named at the last run.
 OVERRIDE_FIELDS_STATE = "override_field_ids"
+# Source state key: the id of the Flagged field the last run read the flag from.
+FLAGGED_FIELD_STATE = "flagged_field_id"
 
 
 # dlt's table hint that the staged rows are unique by primary key, so its merge needs no de-duplication.
@@ -248,6 +250,16 @@ def jira_source(
             # (A field taken off the list needs no read: staging reads only the fields named now.)
             logger.info("SOURCES__JIRA__OVERRIDE_FIELDS names a new field: reading every issue again")
             cursor = None
+        # A state from before this key was kept counts as unchanged.
+        flagged_before = state.get(FLAGGED_FIELD_STATE, jira.flagged_field_id)
+        if cursor and flagged_before != jira.flagged_field_id:
+            # The issues read before carry the flag of another field (or none): read them all again.
+            logger.info(
+                "Jira's Flagged field is now %s (was %s): reading every issue again",
+                jira.flagged_field_id or "missing",
+                flagged_before or "missing",
+            )
+            cursor = None
         since = None
         if cursor:
             since = datetime.fromisoformat(cursor) - timedelta(minutes=config.overlap_minutes)
@@ -284,6 +296,7 @@ def jira_source(
             # newer `updated`. From the read's start on, the next run reads every change again.
             state["updated_cursor"] = max(min(newest, run_started).isoformat(), cursor or "")
         state[OVERRIDE_FIELDS_STATE] = override_field_ids
+        state[FLAGGED_FIELD_STATE] = jira.flagged_field_id
         yield ReadEnd(each_issue_once=read_ids.each_once())
 
     @dlt.transformer(

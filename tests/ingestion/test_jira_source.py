@@ -150,6 +150,26 @@ def test_a_newly_named_override_field_reads_every_issue_again_once_and_the_list_
     assert named == [[], [], ["customfield_10050"], ["customfield_10050"], []]
 
 
+def test_a_run_that_finds_another_flagged_field_reads_every_issue_again_once(tmp_path: Path) -> None:
+    """The issues landed before hold the flag of the field found then: a new one (an admin replaced the field,
+    or it is now found by its untranslated name) needs every issue read again, once; a rename does not."""
+    catalogs = [
+        [{"id": "customfield_10021", "name": "Flagged"}],
+        [{"id": "customfield_10021", "name": "Markiert", "untranslatedName": "Flagged"}],
+        [{"id": "customfield_10099", "name": "Flagged"}],
+        [{"id": "customfield_10099", "name": "Flagged"}],
+    ]
+    with cloud(JiraMock()) as mock:
+        mock.json("GET", SEARCH, {"issues": [issue("1", "PAY-1", [])], "isLast": True})
+        for fields in catalogs:
+            mock.json("GET", "/rest/api/3/field", fields)
+            run(mock, tmp_path).close()
+        searches = [
+            query["jql"][0] for query, _ in mock.calls[("GET", SEARCH)] if query.get("fields") != ["id"]
+        ]
+    assert ['"1970-01-01' in jql for jql in searches] == [True, False, True, False]
+
+
 def test_an_override_field_jira_does_not_have_names_the_setting(tmp_path: Path) -> None:
     with (
         cloud(JiraMock()) as mock,

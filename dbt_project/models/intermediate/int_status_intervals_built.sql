@@ -70,9 +70,10 @@ state_points_ordered as (
 ),
 
 -- A change before the item's creation takes effect at creation. Clamping keeps the order above: the
--- creation is first and the changes' times only rise. Changes after as-of have not happened yet; they
--- come last in the order, so the points kept are a prefix of it. Changes of an item that is not a work
--- item (created after as-of, or without its issue row) have no creation point and are left out.
+-- creation is first and the changes' times only rise. Changes after as-of have not happened yet: they come
+-- last in the order and enter after every point kept (a work item is created by as-of), so they never share
+-- a kept point's instant. Changes of an item that is not a work item (created after as-of, or without its
+-- issue row) have no creation point and are left out.
 state_points_effective as (
 
     select
@@ -80,8 +81,7 @@ state_points_effective as (
         item_id,
         tool_state,
         case when changed_at < created_at then created_at else changed_at end as entered_at,
-        case when next_changed_at < created_at then created_at else next_changed_at end as next_entered_at,
-        next_changed_at > {{ as_of_timestamp() }} as is_next_after_as_of
+        case when next_changed_at < created_at then created_at else next_changed_at end as next_entered_at
     from state_points_ordered
     where
         first_point_kind = 0
@@ -90,7 +90,7 @@ state_points_effective as (
 ),
 
 -- At one instant the last point wins (spec 3: same-instant changes): a point is the last of its instant
--- when no point follows it before as-of, or the next one enters later.
+-- when no point follows it, or the next one enters later.
 instant_points as (
 
     select
@@ -101,7 +101,7 @@ instant_points as (
         lag(tool_state) over item_instants as previous_tool_state,
         row_number() over item_instants as instant_rank
     from state_points_effective
-    where next_entered_at is null or is_next_after_as_of or next_entered_at > entered_at
+    where next_entered_at is null or next_entered_at > entered_at
     window item_instants as (partition by source, item_id order by entered_at asc)
 
 ),
