@@ -129,7 +129,7 @@ overrides_ranked as (
                 case when overrides.project_key is null then 1 else 0 end asc,
                 case when overrides.item_type is null then 1 else 0 end asc,
                 overrides.override_kind_rank asc,
-                overrides.matched_value asc,
+                {{ text_in_byte_order('overrides.matched_value') }} asc,
                 overrides.flow_item_type asc
         ) as override_rank
     from overrides
@@ -205,8 +205,8 @@ value_stream_scopes_matched as (
             order by
                 case when value_stream_scopes.component is null then 0 else 1 end
                 + case when value_stream_scopes.label is null then 0 else 1 end desc,
-                value_stream_scopes.value_stream asc,
-                value_stream_scopes.portfolio asc
+                {{ text_in_byte_order('value_stream_scopes.value_stream') }} asc,
+                {{ text_in_byte_order('value_stream_scopes.portfolio') }} asc
         ) as scope_rank
     from work_items_with_flow_item_type
     inner join value_stream_scopes

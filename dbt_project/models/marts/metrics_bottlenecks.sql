@@ -171,7 +171,7 @@ ranked as (
             order by
                 case when flow_state = 'waiting' and wait_share > 0 then 0 else 1 end asc,
                 wait_share desc nulls last,
-                tool_state asc
+                {{ text_in_byte_order('tool_state') }} asc
         ) as share_rank
     from shares
 
