@@ -202,6 +202,14 @@ ITEMS = [
 ]
 
 
+def raw_warehouse(folder: Path, rows_sql: str) -> Path:
+    """A warehouse file in `folder` holding `raw_jira.*` (empty, as dlt creates them), then `rows_sql`."""
+    path = folder / "vsm.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(RAW_DDL + rows_sql)
+    return path
+
+
 def land_raw_tables(connection: duckdb.DuckDBPyConnection, items: list[Item] = ITEMS) -> None:
     """Create `raw_jira.*` with the columns the dlt source lands (docs/architecture.md) and fill them."""
     connection.execute(RAW_DDL)

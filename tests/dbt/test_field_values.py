@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from .crafted_warehouse import RAW_DDL, dbt_command
+from .crafted_warehouse import dbt_command, raw_warehouse
 
 RAW_ROWS = """
 insert into raw_jira.issues (id, key, project_key, issue_type_name, created, updated, labels, _dlt_load_id)
@@ -45,9 +45,7 @@ insert into raw_jira.issue_field_values values
 def test_only_current_values_of_the_fields_named_now_of_issues_in_scope_reach_the_flow_model(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "vsm.duckdb"
-    with duckdb.connect(str(path)) as connection:
-        connection.execute(RAW_DDL + RAW_ROWS)
+    path = raw_warehouse(tmp_path, RAW_ROWS)
     result = dbt_command("run", "--select", "+stg_jira__issue_field_values", warehouse=path, target=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     with duckdb.connect(str(path), read_only=True) as connection:

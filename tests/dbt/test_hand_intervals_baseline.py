@@ -14,7 +14,7 @@ import duckdb
 
 from bench.scenarios import HAND_INTERVALS_SQL
 
-from .crafted_warehouse import RAW_DDL, dbt_command
+from .crafted_warehouse import dbt_command, raw_warehouse
 
 AS_OF = "2026-03-01 00:00:00"
 
@@ -74,9 +74,7 @@ def _rows(connection: duckdb.DuckDBPyConnection, query: str) -> list[tuple[str, 
 def test_the_hand_query_and_the_models_give_the_same_intervals_where_every_rule_bites(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "vsm.duckdb"
-    with duckdb.connect(str(path)) as connection:
-        connection.execute(RAW_DDL + RAW_ROWS)
+    path = raw_warehouse(tmp_path, RAW_ROWS)
     result = dbt_command(
         "build",
         "--select",
