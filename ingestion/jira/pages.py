@@ -90,6 +90,9 @@ class _Instance:
     override_fields: tuple[tuple[str, str], ...] = ()  # (field id, field name) per configured field
     # Data Center's "Epic Link" custom field: a story's epic where `parent` does not give it.
     epic_link_field_id: str | None = None
+    # The Flagged field as runs before the fourteenth session found it (by display name only): what a source
+    # state without the field's id read the flag from.
+    flagged_field_id_by_name: str | None = None
 
 
 def connect(config: JiraSettings) -> _Instance:
@@ -129,17 +132,18 @@ def connect(config: JiraSettings) -> _Instance:
             "Jira to a region (e.g. Europe/Paris).",
             time_zone,
         )
-    return _Instance(client, api, is_cloud, time_zone, flagged, overrides, epic_link)
+    by_name = flagged_field_id(fields, keys=("name",))
+    return _Instance(client, api, is_cloud, time_zone, flagged, overrides, epic_link, by_name)
 
 
-def flagged_field_id(fields: Any) -> str | None:
+def flagged_field_id(fields: Any, keys: Sequence[str] = ("untranslatedName", "name")) -> str | None:
     """The id of Jira Software's Flagged field in the field catalog, if the site has one.
 
     Cloud names each field in the API user's language and gives custom fields their `untranslatedName`
     too, so the field is found by that first, whatever the user's language; Data Center gives only the
     name.
     """
-    for key in ("untranslatedName", "name"):
+    for key in keys:
         found = next(
             (f["id"] for f in fields if f.get(key) == settings.FLAGGED_FIELD_NAME and f.get("id")), None
         )

@@ -250,8 +250,8 @@ def jira_source(
             # (A field taken off the list needs no read: staging reads only the fields named now.)
             logger.info("SOURCES__JIRA__OVERRIDE_FIELDS names a new field: reading every issue again")
             cursor = None
-        # A state from before this key was kept counts as unchanged.
-        flagged_before = state.get(FLAGGED_FIELD_STATE, jira.flagged_field_id)
+        # A state from before this key was kept read the field found by its display name.
+        flagged_before = state.get(FLAGGED_FIELD_STATE, jira.flagged_field_id_by_name)
         if cursor and flagged_before != jira.flagged_field_id:
             # The issues read before carry the flag of another field (or none): read them all again.
             logger.info(

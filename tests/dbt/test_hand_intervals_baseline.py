@@ -31,7 +31,8 @@ insert into raw_jira.issues (id, key, project_key, issue_type_name, status_id, s
     ('3', 'PAY-3', 'PAY', 'Story', '7', 'Done', '2026-01-01 09:00', '2026-03-05 09:00', '[]', 'l1'),
     ('4', 'PAY-4', 'PAY', 'Story', '5', 'Ready for Dev', '2026-01-01 09:00', '2026-01-01 09:00', '[]', 'l1'),
     ('5', 'PAY-5', 'PAY', 'Story', '7', 'Done', '2026-01-01 09:00', '2026-03-01 09:00', '[]', 'l1'),
-    ('6', 'PAY-6', 'PAY', 'Story', '1', 'To Do', '2026-03-02 09:00', '2026-03-02 09:00', '[]', 'l1');
+    ('6', 'PAY-6', 'PAY', 'Story', '1', 'To Do', '2026-03-02 09:00', '2026-03-02 09:00', '[]', 'l1'),
+    ('8', 'PAY-8', 'PAY', 'Story', '5', 'Ready for Dev', '2026-01-01 09:00', '2026-01-02 09:00', '[]', 'l1');
 insert into raw_jira.changelog_items (issue_id, history_id, created, field, from_value, from_string, to_value,
     to_string, _dlt_load_id) values
     -- PAY-1, landed newest first: two changes in one second (history 10 after 9, though '10' < '9' as
@@ -47,6 +48,8 @@ insert into raw_jira.changelog_items (issue_id, history_id, created, field, from
     ('3', '31', '2026-03-01 00:00:00.001', 'status', '3', 'In Progress', '7', 'Done', 'l1'),
     -- PAY-5: its only change comes after as-of, so it was in that change's `from` until then
     ('5', '50', '2026-03-01 09:00', 'status', '4', 'In Review', '7', 'Done', 'l1'),
+    -- PAY-8 moved into status 5 under its old name: the stay is named by the catalog
+    ('8', '80', '2026-01-02 09:00', 'status', '1', 'To Do', '5', 'Ready for Dev', 'l1'),
     -- PAY-6 is created after as-of; issue 7 has no issue row
     ('6', '60', '2026-02-01 09:00', 'status', '1', 'To Do', '3', 'In Progress', 'l1'),
     ('7', '70', '2026-01-02 09:00', 'status', '1', 'To Do', '3', 'In Progress', 'l1');
@@ -61,6 +64,8 @@ EXPECTED = [
     ("3", "In Progress", "2026-03-01 00:00:00", None),
     ("4", "Ready", "2026-01-01 09:00:00", None),
     ("5", "In Review", "2026-01-01 09:00:00", None),
+    ("8", "To Do", "2026-01-01 09:00:00", "2026-01-02 09:00:00"),
+    ("8", "Ready", "2026-01-02 09:00:00", None),
 ]
 
 

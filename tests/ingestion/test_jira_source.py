@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -168,6 +169,40 @@ def test_a_run_that_finds_another_flagged_field_reads_every_issue_again_once(tmp
             query["jql"][0] for query, _ in mock.calls[("GET", SEARCH)] if query.get("fields") != ["id"]
         ]
     assert ['"1970-01-01' in jql for jql in searches] == [True, False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("fields", "later_runs_read_all"),
+    [
+        # Before this state key, a field displayed as "Flagged" was taken for the flag: here another one
+        (
+            [
+                {"id": "customfield_10050", "name": "Flagged"},
+                {"id": "customfield_10021", "name": "Markiert", "untranslatedName": "Flagged"},
+            ],
+            True,
+        ),
+        ([{"id": "customfield_10021", "name": "Flagged", "untranslatedName": "Flagged"}], False),
+    ],
+)
+def test_a_state_from_before_the_flagged_field_was_kept_counts_as_the_field_found_by_its_name(
+    tmp_path: Path, fields: list[dict], later_runs_read_all: bool
+) -> None:
+    with cloud(JiraMock()) as mock:
+        mock.json("GET", "/rest/api/3/field", fields)
+        mock.json("GET", SEARCH, {"issues": [issue("1", "PAY-1", [])], "isLast": True})
+        for _ in range(3):
+            run(mock, tmp_path).close()
+            # What a run of an earlier version left: no Flagged field id in the source state.
+            state_file = tmp_path / "pipelines" / "test_jira" / "state.json"
+            state = json.loads(state_file.read_text())
+            state["sources"]["raw_jira"].pop("flagged_field_id", None)
+            state_file.write_text(json.dumps(state))
+        searches = [
+            query["jql"][0] for query, _ in mock.calls[("GET", SEARCH)] if query.get("fields") != ["id"]
+        ]
+    full_reads = ['"1970-01-01' in jql for jql in searches]
+    assert full_reads == [True, later_runs_read_all, later_runs_read_all]
 
 
 def test_an_override_field_jira_does_not_have_names_the_setting(tmp_path: Path) -> None:

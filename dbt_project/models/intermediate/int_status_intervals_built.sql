@@ -51,8 +51,11 @@ state_points_ordered as (
         item_id,
         point_kind,
         changed_at,
-        first_value(point_kind) over item_points as first_point_kind,
-        first_value(changed_at) over item_points as created_at,
+        -- An explicit frame: BigQuery refuses `nulls last` in the default (range) frame.
+        first_value(point_kind) over (item_points rows between unbounded preceding and current row)
+            as first_point_kind,
+        first_value(changed_at) over (item_points rows between unbounded preceding and current row)
+            as created_at,
         -- The state before the first change is that change's `from` (even when the change comes after
         -- as-of); an item with no change stays in its current state.
         case
