@@ -90,8 +90,8 @@ class _Instance:
     override_fields: tuple[tuple[str, str], ...] = ()  # (field id, field name) per configured field
     # Data Center's "Epic Link" custom field: a story's epic where `parent` does not give it.
     epic_link_field_id: str | None = None
-    # The Flagged field as runs before the fourteenth session found it (by display name only): what a source
-    # state without the field's id read the flag from.
+    # The Flagged field as earlier versions found it (by display name only): what a run whose source state
+    # holds no Flagged field id read the flag from.
     flagged_field_id_by_name: str | None = None
 
 
