@@ -188,6 +188,10 @@ class JiraClient:
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params or None)
 
+    def post_raw(self, path: str, body: Any) -> bytes:
+        """POST and return the undecoded body, retrying what is transient (bounded)."""
+        return self._retrying()(self._request_once, "POST", path, None, body, True)  # type: ignore[no-any-return]
+
     def post(self, path: str, body: Any) -> Any:
         return self.request("POST", path, body=body)
 
@@ -361,11 +365,13 @@ def _get(mapping: Any, key: str) -> Any:
     return mapping.get(key) if isinstance(mapping, dict) else None
 
 
-def _names(values: Any) -> bytes:
+def names_json(values: Any) -> str:
     """A JSON array of names from Jira's list of strings or of `{name}` objects."""
     if not isinstance(values, list):
-        return b"[]"
-    return orjson.dumps([value if isinstance(value, str) else _get(value, "name") for value in values])
+        return "[]"
+    return orjson.dumps(
+        [value if isinstance(value, str) else _get(value, "name") for value in values]
+    ).decode()
 
 
 def issue_row(
@@ -406,9 +412,9 @@ def issue_row(
         "created": parse_jira_timestamp(fields.get("created")),
         "updated": parse_jira_timestamp(fields.get("updated")),
         "summary": summary[:MAX_SUMMARY_CHARS] if isinstance(summary, str) else None,
-        "labels": _names(fields.get("labels")).decode(),
-        "components": _names(fields.get("components")).decode(),
-        "fix_versions": _names(fields.get("fixVersions")).decode(),
+        "labels": names_json(fields.get("labels")),
+        "components": names_json(fields.get("components")),
+        "fix_versions": names_json(fields.get("fixVersions")),
         "parent_id": _get(parent, "id"),
         "parent_key": _get(parent, "key") or _epic_link(fields, epic_link_field_id),
         "is_flagged": bool(fields.get(flagged_field_id)) if flagged_field_id else False,
@@ -485,15 +491,10 @@ def _kept_items(
     """
     seen: set[str] = set()
     for index, item in enumerate(history.get("items") or []):
-        field_name, field_id = item.get("field"), item.get("fieldId")
-        if flagged_field_id and field_id == flagged_field_id:
-            field_name = settings.FLAGGED_FIELD_NAME
-        elif not isinstance(field_name, str) or field_name.lower() not in settings.CHANGELOG_FIELDS:
-            continue
-        elif field_name.lower() == "flagged":
-            if flagged_field_id and field_id:
-                continue  # another field of that name (an app's)
-        elif item.get("fieldtype") == "custom":
+        field_name = kept_field_name(
+            item.get("field"), item.get("fieldId"), item.get("fieldtype"), flagged_field_id
+        )
+        if field_name is None:
             continue
         if field_name in seen:
             logger.warning(
@@ -505,6 +506,21 @@ def _kept_items(
             continue
         seen.add(field_name)
         yield index, item, field_name
+
+
+def kept_field_name(
+    field_name: Any, field_id: Any, field_type: Any, flagged_field_id: str | None
+) -> str | None:
+    """The name a changelog item lands under, or None for an item of a field the flow model does not read."""
+    if flagged_field_id and field_id == flagged_field_id:
+        return settings.FLAGGED_FIELD_NAME
+    if not isinstance(field_name, str) or field_name.lower() not in settings.CHANGELOG_FIELDS:
+        return None
+    if field_name.lower() == "flagged":
+        return (
+            None if flagged_field_id and field_id else field_name
+        )  # else another field of that name (an app's)
+    return None if field_type == "custom" else field_name
 
 
 def _text(value: Any) -> str | None:
@@ -537,7 +553,11 @@ def histories_of(issue: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _epic_link(fields: dict[str, Any], epic_link_field_id: str | None) -> str | None:
-    value = fields.get(epic_link_field_id) if epic_link_field_id else None
+    return epic_key(fields.get(epic_link_field_id) if epic_link_field_id else None)
+
+
+def epic_key(value: Any) -> str | None:
+    """The epic key a Data Center "Epic Link" field holds, if it holds one."""
     return value if isinstance(value, str) and value.strip() else None
 
 

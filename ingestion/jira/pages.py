@@ -38,6 +38,7 @@ from .helpers import (
     loads_without_gc,
     parse_jira_timestamp,
 )
+from .typed_pages import IrregularPage, TypedPart, TypedReader
 
 logger = logging.getLogger(__name__)
 
@@ -506,14 +507,24 @@ def flat_batches(plan: ReadPlan) -> Iterator[FlatBatch]:
 
 
 class _Batcher:
-    """Completes issues' changelogs with the fetched histories and flattens them a batch at a time."""
+    """Completes issues' changelogs with the fetched histories and flattens them a batch at a time; pages
+    flattened on the typed path (`typed_pages`) join the batch as they are."""
 
     def __init__(self, plan: ReadPlan, empty_batch: bool = True) -> None:
         self._plan = plan
         self._empty_batch = empty_batch
         self._issues: list[dict[str, Any]] = []
+        self._parts: list[TypedPart] = []
+        self._part_issues = 0
         self._newest: datetime | None = None
         self._flushed = 0
+
+    def add_part(self, part: TypedPart) -> FlatBatch | None:
+        self._parts.append(part)
+        self._part_issues += len(part.issue_ids)
+        if part.newest_updated is not None and (self._newest is None or part.newest_updated > self._newest):
+            self._newest = part.newest_updated
+        return self._flush() if len(self._issues) + self._part_issues >= EXTRACT_BATCH_ISSUES else None
 
     def add(self, issues: list[dict[str, Any]], fetched: dict[str, list[dict]]) -> FlatBatch | None:
         for issue in issues:
@@ -526,23 +537,42 @@ class _Batcher:
             if updated is not None and (self._newest is None or updated > self._newest):
                 self._newest = updated
         self._issues.extend(issues)
-        return self._flush() if len(self._issues) >= EXTRACT_BATCH_ISSUES else None
+        return self._flush() if len(self._issues) + self._part_issues >= EXTRACT_BATCH_ISSUES else None
 
     def finish(self) -> FlatBatch | None:
         """The last, partial batch; with `empty_batch`, an empty one if nothing was read (tables land)."""
-        return self._flush() if self._issues or (self._empty_batch and not self._flushed) else None
+        pending = self._issues or self._parts
+        return self._flush() if pending or (self._empty_batch and not self._flushed) else None
 
     def _flush(self) -> FlatBatch:
-        batch, plan = self._issues, self._plan
+        batch, plan, parts = self._issues, self._plan, self._parts
+        if batch or not parts:
+            parts = [
+                *parts,
+                TypedPart(
+                    issues=issues_table(
+                        batch, plan.instance_url, plan.flagged_field_id, plan.epic_link_field_id
+                    ),
+                    changelog=changelog_table(batch, plan.flagged_field_id),
+                    field_values=field_values_table(batch, plan.override_fields),
+                    issue_ids=[str(issue["id"]) for issue in batch],
+                    newest_updated=None,
+                ),
+            ]
         flat = FlatBatch(
-            issues=issues_table(batch, plan.instance_url, plan.flagged_field_id, plan.epic_link_field_id),
-            changelog=changelog_table(batch, plan.flagged_field_id),
-            field_values=field_values_table(batch, plan.override_fields),
-            issue_ids=[str(issue["id"]) for issue in batch],
+            issues=_concatenated([part.issues for part in parts]),
+            changelog=_concatenated([part.changelog for part in parts]),
+            field_values=_concatenated([part.field_values for part in parts]),
+            issue_ids=[issue_id for part in parts for issue_id in part.issue_ids],
             newest_updated=self._newest,
         )
-        self._issues, self._newest, self._flushed = [], None, self._flushed + 1
+        self._issues, self._parts, self._part_issues = [], [], 0
+        self._newest, self._flushed = None, self._flushed + 1
         return flat
+
+
+def _concatenated(tables: list[pa.Table]) -> pa.Table:
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
 
 def read_batches(plan: ReadPlan, separate_process: bool = True) -> Iterator[FlatBatch]:
@@ -710,8 +740,20 @@ def _page_reader_main(plan: ReadPlan, pages: Any, channel: Any) -> None:
         instance = plan.instance()
         fields = _issue_fields(instance)
         batcher = _Batcher(plan, empty_batch=False)  # the main process lands the tables of an empty search
+        typed = TypedReader(
+            plan.instance_url, plan.flagged_field_id, plan.epic_link_field_id, plan.override_fields
+        )
         while (item := pages.get()) is not None:
             token, raw = item
+            if typed.usable:
+                try:
+                    part = typed.read(instance.client, raw)
+                except IrregularPage as irregular:
+                    logger.debug("a search page is read from dicts: %s", irregular)
+                else:
+                    if (batch := batcher.add_part(part)) is not None:
+                        channel.put(("batch", batch))
+                    continue
             try:
                 page = loads_without_gc(raw)
             except orjson.JSONDecodeError:  # passed the quick look but is broken: ask for it again

@@ -831,11 +831,19 @@ def test_progress_without_a_count_endpoint_still_reports_issues_read(tmp_path: P
 
 
 def test_the_reader_process_lands_exactly_what_an_in_process_read_lands(tmp_path: Path) -> None:
+    # The readers take the typed path (`typed_pages`) for regular pages; the second page lists a history
+    # twice, so they read it from dicts, as an in-process read reads every page.
+    twice = status_histories(2, 3000)
     pages = [
         (
             200,
             {},
             {"issues": [issue("1", "PAY-1", status_histories(3))], "nextPageToken": "t2", "isLast": False},
+        ),
+        (
+            200,
+            {},
+            {"issues": [issue("3", "PAY-3", [*twice, twice[0]])], "nextPageToken": "t3", "isLast": False},
         ),
         (200, {}, {"issues": [issue("2", "PAY-2", status_histories(2, 2000))], "isLast": True}),
     ]
@@ -860,7 +868,7 @@ def test_the_reader_process_lands_exactly_what_an_in_process_read_lands(tmp_path
         )
         connection.close()
     assert landed[0] == landed[1]
-    assert len(landed[0]["changelog_items"]) == 5
+    assert len(landed[0]["changelog_items"]) == 7
 
 
 # Run in a fresh interpreter as a reader process is: the package's modules, then a batch flattened inside
