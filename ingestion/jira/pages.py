@@ -520,6 +520,8 @@ class _Batcher:
         self._flushed = 0
 
     def add_part(self, part: TypedPart) -> FlatBatch | None:
+        if not part.issue_ids:
+            return None  # an empty page: nothing to land (the main process lands an empty search's tables)
         self._parts.append(part)
         self._part_issues += len(part.issue_ids)
         if part.newest_updated is not None and (self._newest is None or part.newest_updated > self._newest):
@@ -749,7 +751,7 @@ def _page_reader_main(plan: ReadPlan, pages: Any, channel: Any) -> None:
                 try:
                     part = typed.read(instance.client, raw)
                 except IrregularPage as irregular:
-                    logger.debug("a search page is read from dicts: %s", irregular)
+                    logger.info("a search page is read the slower way, from dicts: %s", irregular)
                 else:
                     if (batch := batcher.add_part(part)) is not None:
                         channel.put(("batch", batch))

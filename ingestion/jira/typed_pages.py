@@ -160,7 +160,7 @@ class TypedReader:
             [
                 *((name, kind, None) for name, kind in _RECORD_FIELDS.items()),
                 *((name, Any, None) for name in _ANY_FIELDS),
-                *((name, Any, None) for field_id, name in self._own.items() if name != field_id),
+                *((name, Any, None) for field_id, name in self._own.items() if field_id not in _ANY_FIELDS),
             ],
             rename={name: field_id for field_id, name in self._own.items()},
             gc=False,
@@ -206,8 +206,10 @@ class TypedReader:
         gc.disable()
         try:
             return decoder.decode(raw)
-        except msgspec.DecodeError as error:  # ValidationError included
-            raise IrregularPage(str(error)) from None
+        # ValidationError is a DecodeError; invalid UTF-8 in a string raises UnicodeDecodeError (a
+        # ValueError), and nesting deeper than msgspec's recursion allows (orjson: 1,024) a RecursionError.
+        except (msgspec.DecodeError, ValueError, RecursionError) as error:
+            raise IrregularPage(f"{type(error).__name__}: {error}") from None
         finally:
             if enabled:
                 gc.enable()

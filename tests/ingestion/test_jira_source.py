@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -830,7 +831,10 @@ def test_progress_without_a_count_endpoint_still_reports_issues_read(tmp_path: P
     assert reports == [(1, None)]
 
 
-def test_the_reader_process_lands_exactly_what_an_in_process_read_lands(tmp_path: Path) -> None:
+def test_the_reader_process_lands_exactly_what_an_in_process_read_lands(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="ingestion")
     # The readers take the typed path (`typed_pages`) for regular pages; the second page lists a history
     # twice, so they read it from dicts, as an in-process read reads every page.
     twice = status_histories(2, 3000)
@@ -869,6 +873,12 @@ def test_the_reader_process_lands_exactly_what_an_in_process_read_lands(tmp_path
         connection.close()
     assert landed[0] == landed[1]
     assert len(landed[0]["changelog_items"]) == 7
+    # Only the page listing a history twice was read from dicts: the readers read the others the typed way.
+    # (The records come from both reads; the in-process one reads every page from dicts and says nothing.)
+    slower = [
+        record.getMessage() for record in caplog.records if "read the slower way" in record.getMessage()
+    ]
+    assert slower == ["a search page is read the slower way, from dicts: a changelog history listed twice"]
 
 
 # Run in a fresh interpreter as a reader process is: the package's modules, then a batch flattened inside
