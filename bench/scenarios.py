@@ -302,8 +302,9 @@ def _memory_growth(scenario: str, peaks: dict[int, float]) -> Iterator[Measureme
 def naive_baseline(scenario: str, rework: float = 0.0) -> Iterator[Measurement]:
     """The source and dlt's default nesting on the same 20k pages, one after the other.
 
-    A scenario runs this pair first. After the 1M reads the machine stays busy with their files for a while:
-    the source's 20k read took 3.1 s there (load 2.4) and 2.5 s in a run of its own (load 1.8), 2026-11-27.
+    A scenario runs this pair first, before its large reads keep the machine busy with their files. The
+    source's 20k read still moves by more than 10% between runs: 3.1 s right after the 1M reads (load 2.4),
+    2.5 s in a run of its own (load 1.8) and 2.8 s first in its scenario (load 1.4), 2026-11-27/28.
     """
     size = NAIVE_SIZE
     meta = recorded(size, rework)
