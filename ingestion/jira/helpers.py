@@ -517,9 +517,8 @@ def kept_field_name(
     if not isinstance(field_name, str) or field_name.lower() not in settings.CHANGELOG_FIELDS:
         return None
     if field_name.lower() == "flagged":
-        return (
-            None if flagged_field_id and field_id else field_name
-        )  # else another field of that name (an app's)
+        # With the flag's field known, an item naming a field id is another field of that name (an app's).
+        return None if flagged_field_id and field_id else field_name
     return None if field_type == "custom" else field_name
 
 

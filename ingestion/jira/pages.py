@@ -526,7 +526,7 @@ class _Batcher:
         self._part_issues += len(part.issue_ids)
         if part.newest_updated is not None and (self._newest is None or part.newest_updated > self._newest):
             self._newest = part.newest_updated
-        return self._flush() if len(self._issues) + self._part_issues >= EXTRACT_BATCH_ISSUES else None
+        return self._flush() if self._pending() >= EXTRACT_BATCH_ISSUES else None
 
     def add(self, issues: list[dict[str, Any]], fetched: dict[str, list[dict]]) -> FlatBatch | None:
         for issue in issues:
@@ -539,12 +539,14 @@ class _Batcher:
             if updated is not None and (self._newest is None or updated > self._newest):
                 self._newest = updated
         self._issues.extend(issues)
-        return self._flush() if len(self._issues) + self._part_issues >= EXTRACT_BATCH_ISSUES else None
+        return self._flush() if self._pending() >= EXTRACT_BATCH_ISSUES else None
 
     def finish(self) -> FlatBatch | None:
         """The last, partial batch; with `empty_batch`, an empty one if nothing was read (tables land)."""
-        pending = self._issues or self._parts
-        return self._flush() if pending or (self._empty_batch and not self._flushed) else None
+        return self._flush() if self._pending() or (self._empty_batch and not self._flushed) else None
+
+    def _pending(self) -> int:
+        return len(self._issues) + self._part_issues
 
     def _flush(self) -> FlatBatch:
         batch, plan, parts = self._issues, self._plan, self._parts
