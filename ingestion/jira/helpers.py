@@ -357,6 +357,23 @@ OVERRIDE_FIELDS_SCHEMA = pa.schema(
     [pa.field("field_id", pa.string(), nullable=False), ("field_name", pa.string())]
 )
 
+
+@dataclass
+class FlatBatch:
+    """Issues with complete changelogs, flattened for the raw tables: a batch for dlt, or one search page read
+    by `typed_pages`."""
+
+    issues: pa.Table
+    changelog: pa.Table
+    field_values: pa.Table
+    issue_ids: list[str]
+    newest_updated: datetime | None  # the newest `updated` of these issues (naive UTC)
+
+    @property
+    def size(self) -> int:
+        return len(self.issue_ids)
+
+
 # Summaries are for people reading findings; an enormous one must not bloat the warehouse.
 MAX_SUMMARY_CHARS = 1000
 
@@ -446,10 +463,10 @@ def changelog_rows(
                 "author_name": _get(author, "displayName"),
                 "field": field_name,
                 "field_id": item.get("fieldId"),
-                "from_value": _text(item.get("from")),
-                "from_string": _text(item.get("fromString")),
-                "to_value": _text(item.get("to")),
-                "to_string": _text(item.get("toString")),
+                "from_value": text_or_none(item.get("from")),
+                "from_string": text_or_none(item.get("fromString")),
+                "to_value": text_or_none(item.get("to")),
+                "to_string": text_or_none(item.get("toString")),
             }
 
 
@@ -522,7 +539,7 @@ def kept_field_name(
     return None if field_type == "custom" else field_name
 
 
-def _text(value: Any) -> str | None:
+def text_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
@@ -649,10 +666,10 @@ def changelog_table(issues: list[dict[str, Any]], flagged_field_id: str | None =
                 author_names.append(author_name)
                 fields.append(field_name)
                 field_ids.append(item.get("fieldId"))
-                from_values.append(_text(item.get("from")))
-                from_strings.append(_text(item.get("fromString")))
-                to_values.append(_text(item.get("to")))
-                to_strings.append(_text(item.get("toString")))
+                from_values.append(text_or_none(item.get("from")))
+                from_strings.append(text_or_none(item.get("fromString")))
+                to_values.append(text_or_none(item.get("to")))
+                to_strings.append(text_or_none(item.get("toString")))
     columns = [
         pa.array(issue_ids, pa.string()),
         pa.array(history_ids, pa.string()),

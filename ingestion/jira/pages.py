@@ -26,6 +26,7 @@ import requests
 
 from . import settings
 from .helpers import (
+    FlatBatch,
     JiraAuthError,
     JiraClient,
     JiraConfigurationError,
@@ -38,7 +39,7 @@ from .helpers import (
     loads_without_gc,
     parse_jira_timestamp,
 )
-from .typed_pages import IrregularPage, TypedPart, TypedReader
+from .typed_pages import IrregularPage, TypedReader
 
 logger = logging.getLogger(__name__)
 
@@ -477,21 +478,6 @@ class ReadPlan:
         )
 
 
-@dataclass
-class FlatBatch:
-    """Up to `EXTRACT_BATCH_ISSUES` issues with complete changelogs, flattened for the raw tables."""
-
-    issues: pa.Table
-    changelog: pa.Table
-    field_values: pa.Table
-    issue_ids: list[str]
-    newest_updated: datetime | None  # the newest `updated` in this batch (naive UTC)
-
-    @property
-    def size(self) -> int:
-        return len(self.issue_ids)
-
-
 def flat_batches(plan: ReadPlan) -> Iterator[FlatBatch]:
     """Read the plan's search page by page, flattened in batches (an empty search: one empty batch)."""
     instance = plan.instance()
@@ -514,18 +500,14 @@ class _Batcher:
         self._plan = plan
         self._empty_batch = empty_batch
         self._issues: list[dict[str, Any]] = []
-        self._parts: list[TypedPart] = []
-        self._part_issues = 0
-        self._newest: datetime | None = None
+        self._newest: datetime | None = None  # of `_issues`
+        self._pages: list[FlatBatch] = []
         self._flushed = 0
 
-    def add_part(self, part: TypedPart) -> FlatBatch | None:
-        if not part.issue_ids:
-            return None  # an empty page: nothing to land (the main process lands an empty search's tables)
-        self._parts.append(part)
-        self._part_issues += len(part.issue_ids)
-        if part.newest_updated is not None and (self._newest is None or part.newest_updated > self._newest):
-            self._newest = part.newest_updated
+    def add_page(self, page: FlatBatch) -> FlatBatch | None:
+        self._pages.append(
+            page
+        )  # an empty one adds nothing pending (an empty search lands from the main process)
         return self._flush() if self._pending() >= EXTRACT_BATCH_ISSUES else None
 
     def add(self, issues: list[dict[str, Any]], fetched: dict[str, list[dict]]) -> FlatBatch | None:
@@ -546,32 +528,32 @@ class _Batcher:
         return self._flush() if self._pending() or (self._empty_batch and not self._flushed) else None
 
     def _pending(self) -> int:
-        return len(self._issues) + self._part_issues
+        return len(self._issues) + sum(page.size for page in self._pages)
 
     def _flush(self) -> FlatBatch:
-        batch, plan, parts = self._issues, self._plan, self._parts
+        batch, plan, parts = self._issues, self._plan, self._pages
         if batch or not parts:
             parts = [
                 *parts,
-                TypedPart(
+                FlatBatch(
                     issues=issues_table(
                         batch, plan.instance_url, plan.flagged_field_id, plan.epic_link_field_id
                     ),
                     changelog=changelog_table(batch, plan.flagged_field_id),
                     field_values=field_values_table(batch, plan.override_fields),
                     issue_ids=[str(issue["id"]) for issue in batch],
-                    newest_updated=None,
+                    newest_updated=self._newest,
                 ),
             ]
+        newest = [part.newest_updated for part in parts if part.newest_updated is not None]
         flat = FlatBatch(
             issues=_concatenated([part.issues for part in parts]),
             changelog=_concatenated([part.changelog for part in parts]),
             field_values=_concatenated([part.field_values for part in parts]),
             issue_ids=[issue_id for part in parts for issue_id in part.issue_ids],
-            newest_updated=self._newest,
+            newest_updated=max(newest, default=None),
         )
-        self._issues, self._parts, self._part_issues = [], [], 0
-        self._newest, self._flushed = None, self._flushed + 1
+        self._issues, self._newest, self._pages, self._flushed = [], None, [], self._flushed + 1
         return flat
 
 
@@ -751,11 +733,11 @@ def _page_reader_main(plan: ReadPlan, pages: Any, channel: Any) -> None:
             token, raw = item
             if typed.usable:
                 try:
-                    part = typed.read(instance.client, raw)
+                    page_read = typed.read(instance.client, raw)
                 except IrregularPage as irregular:
                     logger.info("a search page is read the slower way, from dicts: %s", irregular)
                 else:
-                    if (batch := batcher.add_part(part)) is not None:
+                    if (batch := batcher.add_page(page_read)) is not None:
                         channel.put(("batch", batch))
                     continue
             try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +27,7 @@ from .helpers import (
     CHANGELOG_SCHEMA,
     ISSUES_SCHEMA,
     MAX_SUMMARY_CHARS,
+    FlatBatch,
     JiraClient,
     JiraError,
     epic_key,
@@ -35,6 +35,7 @@ from .helpers import (
     kept_field_name,
     names_json,
     parse_jira_timestamp,
+    text_or_none,
     timestamp_array,
 )
 
@@ -120,17 +121,6 @@ _RECORD_FIELDS: dict[str, Any] = {
 _ANY_FIELDS = ("summary", "labels", "components", "fixVersions")
 
 
-@dataclass
-class TypedPart:
-    """One search page, complete and flattened: the three tables' rows and what the batch reports."""
-
-    issues: pa.Table
-    changelog: pa.Table
-    field_values: pa.Table
-    issue_ids: list[str]
-    newest_updated: datetime | None
-
-
 class TypedReader:
     """Decodes, completes and flattens regular Cloud search pages for one read plan."""
 
@@ -192,7 +182,7 @@ class TypedReader:
         )
         self._empty_fields = fields()
 
-    def read(self, client: JiraClient, raw: bytes) -> TypedPart:
+    def read(self, client: JiraClient, raw: bytes) -> FlatBatch:
         """A raw search page with its partial changelogs fetched, flattened; `IrregularPage` if irregular."""
         issues = self._decode(self._page, raw).issues
         if any(issue.id is None for issue in issues):
@@ -249,7 +239,7 @@ class TypedReader:
                 body = {**body, "nextPageToken": page.nextPageToken}
         return fetched
 
-    def _flatten(self, issues: list[Any], fetched: dict[str, list[_History]]) -> TypedPart:
+    def _flatten(self, issues: list[Any], fetched: dict[str, list[_History]]) -> FlatBatch:
         issue_columns: dict[str, list[Any]] = {field.name: [] for field in ISSUES_SCHEMA}
         changelog_columns: list[list[Any]] = [[] for _ in CHANGELOG_SCHEMA]
         issue_ids: list[str] = []
@@ -264,7 +254,7 @@ class TypedReader:
             self._issue_row(issue, issue_id, fields, updated, histories, issue_columns)
             self._changelog_rows(issue_id, histories, changelog_columns)
             issue_ids.append(issue_id)
-        return TypedPart(
+        return FlatBatch(
             issues=pa.Table.from_arrays(
                 [pa.array(issue_columns[field.name], field.type) for field in ISSUES_SCHEMA],
                 schema=ISSUES_SCHEMA,
@@ -363,10 +353,10 @@ class TypedReader:
                 author_names.append(author_name)
                 names.append(name)
                 field_ids.append(item.field_id)
-                from_values.append(_text(item.from_value))
-                from_strings.append(_text(item.from_string))
-                to_values.append(_text(item.to_value))
-                to_strings.append(_text(item.to_string))
+                from_values.append(text_or_none(item.from_value))
+                from_strings.append(text_or_none(item.from_string))
+                to_values.append(text_or_none(item.to_value))
+                to_strings.append(text_or_none(item.to_string))
 
     def _field_values(self, issues: list[Any], issue_ids: list[str]) -> pa.Table:
         """`helpers.field_values_table` of the override fields, which it reads from a dict per issue."""
@@ -406,7 +396,3 @@ def _count(value: Any) -> int:
         return int(value or 0)
     except (TypeError, ValueError):
         raise IrregularPage("a changelog total that is not a number") from None
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)

@@ -222,5 +222,5 @@ def test_a_rejected_credential_on_the_bulk_changelog_is_raised_not_read_the_othe
 
 def test_an_empty_page_adds_nothing_to_a_readers_batch() -> None:
     batcher = _Batcher(_plan(), empty_batch=False)
-    assert batcher.add_part(_typed_reader(_plan()).read(_TrackerClient(), _page())) is None
+    assert batcher.add_page(_typed_reader(_plan()).read(_TrackerClient(), _page())) is None
     assert batcher.finish() is None  # the main process lands an empty search's tables
