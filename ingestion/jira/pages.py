@@ -505,9 +505,8 @@ class _Batcher:
         self._flushed = 0
 
     def add_page(self, page: FlatBatch) -> FlatBatch | None:
-        self._pages.append(
-            page
-        )  # an empty one adds nothing pending (an empty search lands from the main process)
+        # An empty page adds nothing pending: an empty search's tables land from the main process.
+        self._pages.append(page)
         return self._flush() if self._pending() >= EXTRACT_BATCH_ISSUES else None
 
     def add(self, issues: list[dict[str, Any]], fetched: dict[str, list[dict]]) -> FlatBatch | None:
